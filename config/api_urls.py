@@ -1,0 +1,20 @@
+"""Every REST endpoint lives under /api/v1/; each app contributes its own api_urls."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+urlpatterns = [
+    path("auth/token/", TokenObtainPairView.as_view(), name="api-token"),
+    path("auth/token/refresh/", TokenRefreshView.as_view(), name="api-token-refresh"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("accounts.api_urls")),
+    path("", include("leads.assignment_api_urls")),
+    path("", include("leads.bulk_api_urls")),
+    path("", include("leads.api_urls")),
+    path("", include("tickets.api_urls")),
+    path("", include("operations.analytics_api_urls")),
+    path("", include("operations.api_urls")),
+    path("", include("campaigns.api_urls")),
+]

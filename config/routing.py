@@ -1,0 +1,8 @@
+from django.urls import path
+
+from operations.consumers import BulkOperationConsumer
+
+websocket_urlpatterns = [
+    path("ws/bulk-operations/<str:operation_id>/", BulkOperationConsumer.as_asgi()),
+    path("ws/bulk-operations/<str:operation_id>", BulkOperationConsumer.as_asgi()),
+]

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("config.api_urls")),
+    path("", include("accounts.urls")),
+    path("agents/", include("accounts.agent_urls")),
+    path("leads/bulk/", include("leads.bulk_urls")),
+    path("leads/", include("leads.urls")),
+    path("tickets/", include("tickets.urls")),
+    path("operations/", include("operations.urls")),
+    path("analytics/", include("operations.analytics_urls")),
+    path("campaigns/", include("campaigns.urls")),
+]

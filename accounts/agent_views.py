@@ -1,0 +1,121 @@
+"""The agents page (load, capacity, utilisation, availability, performance) and assignment trails."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.capacity import attach_metrics, update_capacity
+from accounts.models import Agent, Availability, Team
+from accounts.selectors import agents_for, locations_for, membership_for
+from leads.models import Lead, LeadAssignment
+from tickets.models import Ticket, TicketAssignment
+
+
+class AgentFilterForm(forms.Form):
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All teams")
+    availability = forms.ChoiceField(choices=[("", "Any availability"), *Availability.choices], required=False)
+
+    def __init__(self, *args, location, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.filter(location=location)
+
+
+class AgentCapacityForm(forms.Form):
+    max_capacity = forms.IntegerField(min_value=0, max_value=100_000, label="Maximum capacity")
+    availability = forms.ChoiceField(choices=Availability.choices)
+
+
+def _duration(delta) -> str:
+    if delta is None:
+        return "—"
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{hours // 24} d {hours % 24} h"
+
+
+def _prepare(agents) -> list[Agent]:
+    agents = attach_metrics(agents)
+    for agent in agents:
+        utilisation = agent.capacity.utilisation
+        agent.bar_width = (
+            100 if utilisation is None and agent.capacity.load else min(round((utilisation or 0) * 100), 100)
+        )
+        agent.response_display = _duration(agent.performance.median_first_response)
+        agent.availability_choices = Availability.choices
+    return agents
+
+
+@login_required
+def agent_list(request):
+    location = request.location
+    context = {"can_edit": False, "agents": [], "form": None}
+    if location is not None:
+        membership = membership_for(request.user, location)
+        form = AgentFilterForm(request.GET or None, location=location)
+        agents = Agent.objects.filter(location=location).select_related("user", "team").order_by("user__username")
+        if form.is_valid():
+            if form.cleaned_data["team"]:
+                agents = agents.filter(team=form.cleaned_data["team"])
+            if form.cleaned_data["availability"]:
+                agents = agents.filter(availability=form.cleaned_data["availability"])
+        else:
+            agents = agents.none() if form.is_bound else agents
+        agents = _prepare(agents)
+        context.update(
+            form=form,
+            agents=agents,
+            can_edit=membership is not None and membership.is_manager,
+            summary={
+                "agents": len(agents),
+                "available": sum(a.availability == Availability.AVAILABLE for a in agents),
+                "load": sum(a.capacity.load for a in agents),
+                "capacity": sum(a.max_capacity for a in agents),
+                "over": sum(a.capacity.over_capacity for a in agents),
+            },
+        )
+    template = "agents/_results.html" if request.htmx and not request.htmx.boosted else "agents/list.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def agent_update(request, pk):
+    """Managers and admins change capacity and availability in place; answers the row for HTMX."""
+    agent = get_object_or_404(agents_for(request.user), pk=pk)
+    membership = membership_for(request.user, agent.location)
+    if membership is None or not membership.is_manager:
+        raise PermissionDenied("Only managers and admins edit agents.")
+    form = AgentCapacityForm(request.POST)
+    warnings = []
+    if form.is_valid():
+        warnings = update_capacity(agent=agent, **form.cleaned_data)
+    if not request.htmx:
+        return redirect("agents:list")
+    (agent,) = _prepare([agent])
+    return render(
+        request, "agents/_row.html", {"agent": agent, "can_edit": True, "row_form": form, "warnings": warnings}
+    )
+
+
+@login_required
+def lead_assignments(request, pk):
+    lead = get_object_or_404(Lead.objects.filter(location__in=locations_for(request.user)), pk=pk)
+    rows = LeadAssignment.objects.filter(lead=lead).select_related(
+        "from_agent__user", "to_agent__user", "assigned_by", "operation"
+    )[:100]
+    return render(request, "agents/_assignment_rows.html", {"rows": rows, "noun": "lead"})
+
+
+@login_required
+def ticket_assignments(request, pk):
+    ticket = get_object_or_404(Ticket.objects.filter(location__in=locations_for(request.user)), pk=pk)
+    rows = TicketAssignment.objects.filter(ticket=ticket).select_related(
+        "from_agent__user", "to_agent__user", "assigned_by", "operation"
+    )[:100]
+    return render(request, "agents/_assignment_rows.html", {"rows": rows, "noun": "ticket"})

@@ -1,0 +1,187 @@
+"""Agent capacity: load (open leads + open tickets), utilisation, room, and locking agents.
+
+An agent's load is the number of open work items assigned to them: leads not won/lost and
+tickets not resolved/closed (and not deleted). An agent has room while load < max_capacity.
+Whoever assigns work locks the agents first (`lock_agents`, in pk order), then reads their
+loads: on PostgreSQL the read after the lock sees every assignment committed before it, so
+two assigners can never both fill an agent's last slot.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from accounts.models import Agent, Availability
+from leads.models import CLOSED_STAGES, Lead
+from tickets.models import CLOSED_STATUSES, Ticket
+
+# Direct assignment (one chosen agent) may go to someone busy; automatic strategies only
+# pick agents who are available. Away and offline agents receive no new work at all.
+DIRECT_AVAILABILITIES = (Availability.AVAILABLE, Availability.BUSY)
+AUTOMATIC_AVAILABILITIES = (Availability.AVAILABLE,)
+
+
+def open_leads() -> QuerySet[Lead]:
+    return Lead.objects.exclude(stage__in=CLOSED_STAGES)
+
+
+def open_tickets() -> QuerySet[Ticket]:
+    return Ticket.objects.filter(is_deleted=False).exclude(status__in=CLOSED_STATUSES)
+
+
+def _count_of(queryset: QuerySet, owner_field: str) -> Coalesce:
+    counted = (
+        queryset.filter(**{owner_field: OuterRef("pk")})
+        .order_by()
+        .values(owner_field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def with_load(queryset: QuerySet[Agent]) -> QuerySet[Agent]:
+    """Annotate open_leads, open_tickets and load on agents, in the same single query."""
+    return queryset.annotate(
+        open_leads=_count_of(open_leads(), "owner"),
+        open_tickets=_count_of(open_tickets(), "assignee"),
+    ).annotate(load=Coalesce("open_leads", 0) + Coalesce("open_tickets", 0))
+
+
+@dataclass
+class AgentLoad:
+    agent_id: int
+    max_capacity: int
+    open_leads: int
+    open_tickets: int
+
+    @property
+    def load(self) -> int:
+        return self.open_leads + self.open_tickets
+
+    @property
+    def remaining(self) -> int:
+        """Free slots; 0 (never negative) when the agent is at or over capacity."""
+        return max(self.max_capacity - self.load, 0)
+
+    @property
+    def has_room(self) -> bool:
+        return self.load < self.max_capacity
+
+    @property
+    def over_capacity(self) -> bool:
+        return self.load > self.max_capacity
+
+    @property
+    def utilisation(self) -> float | None:
+        """load / max_capacity; None for an agent with no capacity at all."""
+        if self.max_capacity == 0:
+            return None
+        return self.load / self.max_capacity
+
+
+def load_of(agent: Agent) -> AgentLoad:
+    return loads_for([agent.pk])[agent.pk]
+
+
+def loads_for(agent_ids) -> dict[int, AgentLoad]:
+    """The loads of many agents with one aggregate query."""
+    rows = with_load(Agent.objects.filter(pk__in=list(agent_ids))).values(
+        "pk", "max_capacity", "open_leads", "open_tickets"
+    )
+    return {
+        row["pk"]: AgentLoad(row["pk"], row["max_capacity"], row["open_leads"], row["open_tickets"]) for row in rows
+    }
+
+
+def lock_agents(agent_ids) -> list[Agent]:
+    """SELECT … FOR UPDATE the agents in pk order (inside the caller's transaction).
+
+    Every assigner locks the records it assigns first, then the agents, always in pk order,
+    so assigners wait for each other instead of deadlocking.
+    """
+    return list(
+        Agent.objects.filter(pk__in=list(agent_ids))
+        .select_related("user")
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    )
+
+
+class Room:
+    """The remaining capacity of locked agents, kept up to date while a batch places work."""
+
+    def __init__(self, loads: dict[int, AgentLoad]):
+        self.loads = loads
+
+    def has_room(self, agent_id: int) -> bool:
+        load = self.loads.get(agent_id)
+        return load is not None and load.has_room
+
+    def remaining(self, agent_id: int) -> int:
+        load = self.loads.get(agent_id)
+        return load.remaining if load is not None else 0
+
+    def take(self, agent_id: int, *, kind: str = "lead") -> None:
+        self._bump(agent_id, kind, 1)
+
+    def release(self, agent_id: int, *, kind: str = "lead") -> None:
+        self._bump(agent_id, kind, -1)
+
+    def _bump(self, agent_id: int, kind: str, delta: int) -> None:
+        load = self.loads.get(agent_id)
+        if load is None:
+            return
+        if kind == "lead":
+            load.open_leads += delta
+        else:
+            load.open_tickets += delta
+
+
+def attach_metrics(agents) -> list[Agent]:
+    """Set `.capacity` (AgentLoad) and `.performance` on each agent: three queries in all."""
+    from accounts.performance import performance_for
+
+    agents = list(agents)
+    loads = loads_for(a.pk for a in agents)
+    performance = performance_for(a.pk for a in agents)
+    for agent in agents:
+        agent.capacity = loads[agent.pk]
+        agent.performance = performance[agent.pk]
+    return agents
+
+
+def update_capacity(*, agent: Agent, max_capacity: int | None = None, availability: str | None = None) -> list[str]:
+    """Change an agent's maximum capacity and/or availability; return warnings.
+
+    Lowering the capacity below the current load is allowed, and flagged: the agent takes
+    no new work until their load is under it again.
+    """
+    with transaction.atomic():
+        (locked,) = lock_agents([agent.pk])
+        fields = ["updated_at"]
+        if max_capacity is not None:
+            locked.max_capacity = max_capacity
+            fields.append("max_capacity")
+        if availability is not None:
+            locked.availability = availability
+            fields.append("availability")
+        locked.save(update_fields=fields)
+        load = loads_for([locked.pk])[locked.pk]
+    agent.max_capacity, agent.availability = locked.max_capacity, locked.availability
+    if load.over_capacity:
+        return [
+            f"The capacity ({load.max_capacity}) is below the current load ({load.load}): "
+            f"{agent.display_name} takes no new work until under it."
+        ]
+    return []
+
+
+def full_message(agent: Agent, load: AgentLoad) -> str:
+    return f"{agent.display_name} is at capacity ({load.load}/{load.max_capacity})."
+
+
+def unavailable_message(agent: Agent) -> str:
+    return f"{agent.display_name} is {agent.get_availability_display().lower()} and takes no new work."

@@ -1,0 +1,103 @@
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+
+
+class Location(models.Model):
+    """A tenant: every record belongs to exactly one location."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    MANAGER = "manager", "Manager"
+    AGENT = "agent", "Agent"
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.AGENT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "location"], name="unique_membership")]
+        ordering = ["location__name"]
+
+    def __str__(self):
+        return f"{self.user} @ {self.location} ({self.role})"
+
+    @property
+    def is_manager(self) -> bool:
+        """Admins and managers act on every record of their location."""
+        return self.role in (Role.ADMIN, Role.MANAGER)
+
+
+class Team(models.Model):
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["location", "name"], name="unique_team_name")]
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Availability(models.TextChoices):
+    AVAILABLE = "available", "Available"
+    BUSY = "busy", "Busy"
+    AWAY = "away", "Away"
+    OFFLINE = "offline", "Offline"
+
+
+class Agent(models.Model):
+    """A person leads and tickets are assigned to, with a capacity of open work items."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="agents")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agents")
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="agents")
+    max_capacity = models.PositiveIntegerField(default=50, validators=[MinValueValidator(0)])
+    availability = models.CharField(max_length=16, choices=Availability.choices, default=Availability.AVAILABLE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["location", "user"], name="unique_agent_per_location")]
+        ordering = ["user__username"]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.user.get_full_name() or self.user.username
+
+
+class RoundRobinPointer(models.Model):
+    """Where round-robin assignment stopped, per location and scope ("all" or "team:<id>").
+
+    Locked FOR UPDATE while assigning, so operations and workers share one rotation.
+    """
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=64)
+    last_agent = models.ForeignKey(Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["location", "scope"], name="unique_round_robin_scope")]
+
+    def __str__(self):
+        return f"{self.location} {self.scope}: after {self.last_agent_id}"

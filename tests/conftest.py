@@ -1,0 +1,64 @@
+"""Shared fixtures: two tenants and a user of every role, so every view test has an outsider."""
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+from tests import factories
+
+
+@pytest.fixture
+def location(db):
+    return factories.make_location("Demo Realty", slug="demo-realty")
+
+
+@pytest.fixture
+def other_location(db):
+    return factories.make_location("Other Co", slug="other-co")
+
+
+@pytest.fixture
+def admin_user(location):
+    return factories.make_user("admin", location=location, role=Role.ADMIN)
+
+
+@pytest.fixture
+def manager(location):
+    return factories.make_user("manager", location=location, role=Role.MANAGER)
+
+
+@pytest.fixture
+def agent(location):
+    """An Agent record whose user has the agent role in `location`."""
+    return factories.make_agent(location, user=factories.make_user("agent1", location=location, role=Role.AGENT))
+
+
+@pytest.fixture
+def outsider(other_location):
+    return factories.make_user("outsider", location=other_location, role=Role.ADMIN)
+
+
+@pytest.fixture
+def client_for(db):
+    """client_for(user) -> a Django test client logged in as user."""
+
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_for(db):
+    """api_for(user) -> a DRF client authenticated with a real JWT of user."""
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    def make(user) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+        return client
+
+    return make

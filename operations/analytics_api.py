@@ -1,0 +1,210 @@
+"""GET /api/v1/bulk-operations/analytics: the analytics page's figures as JSON."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Membership
+from accounts.selectors import default_location_for, locations_for
+from operations import analytics
+from operations.registry import targets, types_for
+
+
+class AnalyticsQueryInput(serializers.Serializer):
+    """The period (last N days, or start..end) and the optional filters."""
+
+    days = serializers.IntegerField(required=False, min_value=1, max_value=analytics.MAX_PERIOD_DAYS)
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+    user = serializers.IntegerField(required=False, min_value=1, help_text="Only operations this user created")
+    operation_type = serializers.CharField(
+        required=False, allow_blank=True, help_text='A type key ("update_status") or "target.key" ("tickets.assign")'
+    )
+    target = serializers.CharField(required=False, allow_blank=True, help_text="leads, tickets, …")
+
+    def validate(self, attrs):
+        start, end = attrs.get("start"), attrs.get("end")
+        if (start is None) != (end is None):
+            raise serializers.ValidationError({"end" if start else "start": ["Give both start and end, or neither."]})
+        if start is not None:
+            if attrs.get("days"):
+                raise serializers.ValidationError({"days": ["Give either days or start and end, not both."]})
+            if start > end:
+                raise serializers.ValidationError({"end": ["The end date must not be before the start date."]})
+            if (end - start).days + 1 > analytics.MAX_PERIOD_DAYS:
+                raise serializers.ValidationError({"end": [f"At most {analytics.MAX_PERIOD_DAYS} days."]})
+        location = self.context["location"]
+        user_id = attrs.get("user")
+        if user_id is not None and not Membership.objects.filter(location=location, user_id=user_id).exists():
+            raise serializers.ValidationError({"user": ["No member of this location has this id."]})
+        target, key = attrs.get("target") or "", attrs.get("operation_type") or ""
+        if "." in key:
+            target, key = key.split(".", 1)
+        if key:
+            known = {(t.key, op.key) for t in targets() for op in types_for(t.key)}
+            if not any(k == key and (not target or t == target) for t, k in known):
+                raise serializers.ValidationError({"operation_type": [f"Unknown operation type '{key}'."]})
+        elif target and target not in {t.key for t in targets()}:
+            raise serializers.ValidationError({"target": [f"Unknown target '{target}'."]})
+        attrs["target"], attrs["operation_type"] = target or None, key or None
+        return attrs
+
+    def scope(self) -> analytics.Scope:
+        data, location = self.validated_data, self.context["location"]
+        period = analytics.period_for(
+            location=location, days=data.get("days"), start=data.get("start"), end=data.get("end")
+        )
+        return analytics.Scope(
+            location=location,
+            period=period,
+            user_id=data.get("user"),
+            target=data["target"],
+            operation_type=data["operation_type"],
+        )
+
+
+class AnalyticsApiInput(AnalyticsQueryInput):
+    location = serializers.IntegerField(required=False, help_text="Default: your first location")
+
+
+# --- Output (for the schema; the figures come from operations.analytics as they are) ---------
+
+
+class PeriodOutput(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    days = serializers.IntegerField()
+    timezone = serializers.CharField()
+
+
+class SummaryOutput(serializers.Serializer):
+    total_operations = serializers.IntegerField()
+    finished_operations = serializers.IntegerField()
+    completed_operations = serializers.IntegerField()
+    operation_success_rate = serializers.FloatField(allow_null=True, help_text="% completed of finished")
+    records_selected = serializers.IntegerField()
+    records_processed = serializers.IntegerField()
+    records_succeeded = serializers.IntegerField()
+    records_failed = serializers.IntegerField()
+    records_skipped = serializers.IntegerField()
+    item_success_rate = serializers.FloatField(allow_null=True, help_text="% succeeded of processed")
+    item_error_rate = serializers.FloatField(allow_null=True, help_text="% failed of processed")
+    average_size = serializers.FloatField(allow_null=True)
+    median_size = serializers.FloatField(allow_null=True)
+
+
+class TypeOutput(serializers.Serializer):
+    target = serializers.CharField()
+    operation_type = serializers.CharField()
+    label = serializers.CharField()
+    operations = serializers.IntegerField()
+    failed_operations = serializers.IntegerField()
+    records_processed = serializers.IntegerField()
+    records_succeeded = serializers.IntegerField()
+    records_failed = serializers.IntegerField()
+    error_rate = serializers.FloatField(allow_null=True)
+
+
+class StatusOutput(serializers.Serializer):
+    status = serializers.CharField()
+    label = serializers.CharField()
+    operations = serializers.IntegerField()
+
+
+class DurationsOutput(serializers.Serializer):
+    measured_operations = serializers.IntegerField()
+    average_seconds = serializers.FloatField(allow_null=True)
+    median_seconds = serializers.FloatField(allow_null=True)
+    p95_seconds = serializers.FloatField(allow_null=True)
+    p99_seconds = serializers.FloatField(allow_null=True)
+    items_per_second = serializers.FloatField(allow_null=True)
+
+
+class ErrorOutput(serializers.Serializer):
+    target = serializers.CharField()
+    operation_type = serializers.CharField()
+    label = serializers.CharField()
+    message = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class TrendOutput(serializers.Serializer):
+    date = serializers.DateField()
+    operations = serializers.IntegerField()
+    records = serializers.IntegerField()
+    records_processed = serializers.IntegerField()
+
+
+class TimeSavedTypeOutput(serializers.Serializer):
+    target = serializers.CharField()
+    operation_type = serializers.CharField()
+    label = serializers.CharField()
+    records_succeeded = serializers.IntegerField()
+    seconds_per_record = serializers.IntegerField()
+    assumption = serializers.ChoiceField(choices=["configured", "default"])
+    seconds_saved = serializers.IntegerField()
+
+
+class TimeSavedOutput(serializers.Serializer):
+    total_seconds = serializers.IntegerField()
+    total_hours = serializers.FloatField()
+    by_type = TimeSavedTypeOutput(many=True)
+
+
+class CampaignOutcomeOutput(serializers.Serializer):
+    status = serializers.CharField()
+    label = serializers.CharField()
+    calls = serializers.IntegerField(help_text="Calls that ended with this outcome in the period")
+
+
+class CampaignsOutput(serializers.Serializer):
+    calls_placed = serializers.IntegerField()
+    calls_ended = serializers.IntegerField()
+    calls_answered = serializers.IntegerField()
+    answer_rate = serializers.FloatField(allow_null=True)
+    average_call_seconds = serializers.FloatField(allow_null=True)
+    outcomes = CampaignOutcomeOutput(many=True)
+    outcomes_by_day = serializers.ListField(
+        child=serializers.DictField(), help_text='{"date": …, "<outcome>": calls, …} per day'
+    )
+
+
+class AnalyticsOutput(serializers.Serializer):
+    location = serializers.IntegerField()
+    period = PeriodOutput()
+    summary = SummaryOutput()
+    by_type = TypeOutput(many=True)
+    by_status = StatusOutput(many=True)
+    durations = DurationsOutput()
+    top_errors = ErrorOutput(many=True)
+    daily_trend = TrendOutput(many=True)
+    time_saved = TimeSavedOutput()
+    campaigns = CampaignsOutput()
+
+
+class BulkOperationAnalyticsApi(APIView):
+    @extend_schema(
+        parameters=[AnalyticsApiInput],
+        responses=AnalyticsOutput,
+        summary="Bulk-operation analytics over a period",
+        description="The figures of the analytics page: last `days` days (default 30) or `start`..`end`.",
+    )
+    def get(self, request):
+        location_id = request.query_params.get("location")
+        if location_id:
+            try:
+                location = locations_for(request.user).filter(pk=int(location_id)).first()
+            except ValueError:
+                raise serializers.ValidationError({"location": ["A location id is a number."]}) from None
+            if location is None:
+                raise NotFound("No such location.")
+        else:
+            location = default_location_for(request.user)
+            if location is None:
+                raise NotFound("You are not a member of any location.")
+        query = AnalyticsApiInput(data=request.query_params, context={"location": location})
+        query.is_valid(raise_exception=True)
+        figures = analytics.analytics(scope=query.scope())
+        return Response({"location": location.pk, **figures})

@@ -1,0 +1,113 @@
+"""The analytics page (period picker and filters updating in place) and the dashboard's partials."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import QueryDict
+from django.shortcuts import render
+
+from operations import analytics
+from operations.analytics_api import AnalyticsQueryInput
+from operations.models import OperationStatus
+
+
+def _query_from_page(params: QueryDict) -> dict:
+    """The page's picker (period = 7 | 30 | 90 | range) as the API's query (days or start/end)."""
+    query = {key: params[key] for key in ("user", "operation_type") if params.get(key)}
+    period = params.get("period") or params.get("days") or "30"
+    if period == "range":
+        query |= {"start": params.get("start", ""), "end": params.get("end", "")}
+    else:
+        query["days"] = period
+    return query
+
+
+def _chart_data(figures: dict) -> dict:
+    campaigns = figures["campaigns"]
+    return {
+        "period": {"start": figures["period"]["start"], "end": figures["period"]["end"]},
+        "byType": {
+            "labels": [row["label"] for row in figures["by_type"]],
+            "operations": [row["operations"] for row in figures["by_type"]],
+        },
+        "byStatus": {
+            "statuses": [row["status"] for row in figures["by_status"] if row["operations"]],
+            "labels": [row["label"] for row in figures["by_status"] if row["operations"]],
+            "operations": [row["operations"] for row in figures["by_status"] if row["operations"]],
+        },
+        "trend": {
+            "labels": [row["date"] for row in figures["daily_trend"]],
+            "operations": [row["operations"] for row in figures["daily_trend"]],
+            "records": [row["records_processed"] for row in figures["daily_trend"]],
+        },
+        "calls": {
+            "labels": [row["date"] for row in campaigns["outcomes_by_day"]],
+            "series": [
+                {"label": outcome["label"], "data": [row[outcome["status"]] for row in campaigns["outcomes_by_day"]]}
+                for outcome in campaigns["outcomes"]
+            ],
+        },
+    }
+
+
+def _with_type_labels(operations) -> list:
+    operations = list(operations)
+    for operation in operations:
+        operation.type_label = analytics.type_label(operation.target, operation.operation_type)
+    return operations
+
+
+@login_required
+def index(request):
+    location = request.location
+    context = {"location": location, "presets": analytics.PRESET_DAYS}
+    if location is None:
+        return render(request, "analytics/index.html", context)
+    query = AnalyticsQueryInput(data=_query_from_page(request.GET), context={"location": location})
+    if query.is_valid():
+        scope = query.scope()
+    else:
+        scope = analytics.Scope(location=location, period=analytics.period_for(location=location, days=30))
+    figures = analytics.analytics(scope=scope)
+    context |= {
+        "errors": query.errors,
+        "scope": scope,
+        "selected_period": "range" if scope.period.preset_days is None else str(scope.period.preset_days),
+        "selected_user": scope.user_id,
+        "selected_type": f"{scope.target}.{scope.operation_type}" if scope.operation_type else "",
+        "members": analytics.member_choices(location=location),
+        "operation_types": analytics.operation_type_choices(),
+        "figures": figures,
+        "chart_data": _chart_data(figures),
+        "recent": _with_type_labels(analytics.recent_operations(scope=scope)),
+        "empty": figures["summary"]["total_operations"] == 0,
+    }
+    template = "analytics/_body.html" if request.htmx else "analytics/index.html"
+    return render(request, template, context)
+
+
+@login_required
+def dashboard_cards(request):
+    """Key figures of the last 30 days, for the dashboard (loaded and refreshed by HTMX)."""
+    location = request.location
+    context = {"location": location}
+    if location is not None:
+        scope = analytics.Scope(location=location, period=analytics.period_for(location=location, days=30))
+        groups = analytics.grouped_counters(scope=scope)
+        ranks = analytics.size_and_duration_percentiles(scope=scope)
+        context |= {
+            "summary": analytics.summary(scope=scope, groups=groups, ranks=ranks),
+            "durations": analytics.durations(scope=scope, groups=groups, ranks=ranks),
+            "time_saved": analytics.time_saved(scope=scope, types=analytics.by_type(scope=scope, groups=groups)),
+        }
+    return render(request, "analytics/_dashboard_cards.html", context)
+
+
+@login_required
+def running(request):
+    """The operations pending or in progress now (the dashboard polls this)."""
+    location = request.location
+    operations = _with_type_labels(analytics.running_operations(location=location)) if location is not None else []
+    return render(
+        request,
+        "analytics/_running.html",
+        {"operations": operations, "in_progress": OperationStatus.IN_PROGRESS},
+    )

@@ -1,0 +1,289 @@
+"""REST endpoints: seed 003's ticket bulk operations, and the generic /bulk-operations."""
+
+import hashlib
+import json
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts.serializers import resolve_location
+from config.api import Conflict, error_response
+from operations import engine, results
+from operations.models import BulkOperation
+from operations.registry import targets, types_for
+from operations.selectors import visible_operations
+from operations.serializers import (
+    BulkCreateInput,
+    BulkOperationItemOutput,
+    BulkOperationOutput,
+    GenericListQueryInput,
+    ItemsQueryInput,
+    ListQueryInput,
+    OperationTypeOutput,
+    TicketBulkCancelOutput,
+    TicketBulkCreateInput,
+    TicketBulkCreateOutput,
+    TicketBulkListOutput,
+    TicketBulkStatusOutput,
+)
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Repeat a create safely: the same key and body return the same operation; another body is a 409.",
+)
+
+
+def _fingerprint(request) -> str:
+    body = json.dumps(request.data, sort_keys=True, default=str)
+    return hashlib.sha256(f"{request.path}\n{body}".encode()).hexdigest()
+
+
+def _create(request, *, location, **kwargs) -> tuple[BulkOperation | None, bool, Response | None]:
+    """Run engine.create_operation, mapping its refusals to API errors."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > 255:
+        raise serializers.ValidationError({"Idempotency-Key": ["At most 255 characters."]})
+    try:
+        operation, created = engine.create_operation(
+            user=request.user, location=location, idempotency_key=key, fingerprint=_fingerprint(request), **kwargs
+        )
+    except engine.TooManyActiveOperations as exc:
+        return (
+            None,
+            False,
+            error_response(
+                "You have too many operations pending or running; wait for one to finish.",
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(exc.retry_after)},
+            ),
+        )
+    except engine.IdempotencyConflict:
+        raise Conflict("This Idempotency-Key was already used with a different request body.") from None
+    return operation, created, None
+
+
+def _get_visible(request, operation_id) -> BulkOperation:
+    operation = visible_operations(request.user).filter(pk=operation_id).first()
+    if operation is None:
+        raise NotFound("Bulk operation not found.")
+    return operation
+
+
+def _require_manage(request, operation) -> None:
+    if not engine.can_manage(operation=operation, user=request.user):
+        raise PermissionDenied("Only the operation's creator or a manager of its location may do this.")
+
+
+def _page(queryset, query) -> tuple[list, int, bool]:
+    total = queryset.count()
+    rows = list(queryset[query["offset"] : query["offset"] + query["limit"]])
+    return rows, total, query["offset"] + len(rows) < total
+
+
+# --- Seed 003: /api/v1/tickets/bulk-operations ---------------------------------------
+
+
+class TicketBulkOperationsApi(APIView):
+    throttle_scope = "bulk_create"
+
+    def get_throttles(self):
+        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+
+    @extend_schema(parameters=[ListQueryInput], responses=TicketBulkListOutput, operation_id="tickets_bulk_list")
+    def get(self, request):
+        query = ListQueryInput(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        queryset = visible_operations(request.user).filter(created_by=request.user, target="tickets")
+        if query.validated_data.get("status"):
+            queryset = queryset.filter(status=query.validated_data["status"])
+        rows, total, has_more = _page(queryset.order_by("-created_at"), query.validated_data)
+        return Response(TicketBulkListOutput({"operations": rows, "total": total, "has_more": has_more}).data)
+
+    @extend_schema(
+        request=TicketBulkCreateInput,
+        responses={201: TicketBulkCreateOutput},
+        parameters=[IDEMPOTENCY_HEADER],
+        operation_id="tickets_bulk_create",
+    )
+    def post(self, request):
+        data = TicketBulkCreateInput(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        operation, created, refusal = _create(
+            request,
+            location=resolve_location(data, values),
+            target="tickets",
+            operation_type=values["operation_type"],
+            params=values["operation_data"],
+            ids=values["ticket_ids"],
+            metadata=values["metadata"],
+        )
+        if refusal:
+            return refusal
+        return Response(
+            TicketBulkCreateOutput(operation).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class TicketBulkOperationDetailApi(APIView):
+    @extend_schema(responses=TicketBulkStatusOutput, operation_id="tickets_bulk_status")
+    def get(self, request, operation_id):
+        operation = _get_visible(request, operation_id)
+        if operation.target != "tickets":
+            raise NotFound("Bulk operation not found.")
+        return Response(TicketBulkStatusOutput(operation).data)
+
+
+class TicketBulkOperationCancelApi(APIView):
+    @extend_schema(request=None, responses=TicketBulkCancelOutput, operation_id="tickets_bulk_cancel")
+    def post(self, request, operation_id):
+        operation = _get_visible(request, operation_id)
+        if operation.target != "tickets":
+            raise NotFound("Bulk operation not found.")
+        _require_manage(request, operation)
+        try:
+            operation = engine.cancel_operation(operation=operation)
+        except engine.InvalidTransition as exc:
+            raise Conflict(str(exc)) from None
+        return Response(TicketBulkCancelOutput(operation).data)
+
+
+# --- Generic: /api/v1/bulk-operations -------------------------------------------------
+
+
+class BulkOperationsApi(APIView):
+    throttle_scope = "bulk_create"
+
+    def get_throttles(self):
+        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+
+    @extend_schema(parameters=[GenericListQueryInput], responses=BulkOperationOutput(many=True))
+    def get(self, request):
+        query = GenericListQueryInput(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        values = query.validated_data
+        queryset = visible_operations(request.user).order_by("-created_at")
+        for field in ("status", "target", "operation_type"):
+            if values.get(field):
+                queryset = queryset.filter(**{field: values[field]})
+        if values["mine"]:
+            queryset = queryset.filter(created_by=request.user)
+        rows, total, has_more = _page(queryset, values)
+        return Response({"operations": BulkOperationOutput(rows, many=True).data, "total": total, "has_more": has_more})
+
+    @extend_schema(request=BulkCreateInput, responses={201: BulkOperationOutput}, parameters=[IDEMPOTENCY_HEADER])
+    def post(self, request):
+        data = BulkCreateInput(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        operation, created, refusal = _create(
+            request,
+            location=resolve_location(data, values),
+            target=values["target"],
+            operation_type=values["operation_type"],
+            params=values["parameters"],
+            ids=values.get("ids"),
+            filters=values.get("filters"),
+            metadata=values["metadata"],
+            scheduled_for=values.get("scheduled_for"),
+            draft=values["draft"],
+        )
+        if refusal:
+            return refusal
+        return Response(
+            BulkOperationOutput(operation).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class BulkOperationTypesApi(APIView):
+    @extend_schema(responses=OperationTypeOutput(many=True))
+    def get(self, request):
+        rows = [
+            {
+                "target": t.key,
+                "key": op.key,
+                "label": op.label,
+                "description": op.description,
+                "reversible": op.reversible,
+            }
+            for t in targets()
+            for op in types_for(t.key)
+        ]
+        return Response(OperationTypeOutput(rows, many=True).data)
+
+
+class BulkOperationDetailApi(APIView):
+    @extend_schema(responses=BulkOperationOutput)
+    def get(self, request, operation_id):
+        return Response(BulkOperationOutput(_get_visible(request, operation_id)).data)
+
+
+def _lifecycle_view(action_name: str, action, doc: str):
+    class LifecycleApi(APIView):
+        @extend_schema(request=None, responses={200: BulkOperationOutput, 201: BulkOperationOutput}, description=doc)
+        def post(self, request, operation_id):
+            operation = _get_visible(request, operation_id)
+            _require_manage(request, operation)
+            try:
+                result, created = action(operation, request.user)
+            except engine.InvalidTransition as exc:
+                raise Conflict(str(exc)) from None
+            except engine.TooManyActiveOperations as exc:
+                return error_response(
+                    "You have too many operations pending or running; wait for one to finish.",
+                    status.HTTP_429_TOO_MANY_REQUESTS,
+                    headers={"Retry-After": str(exc.retry_after)},
+                )
+            return Response(
+                BulkOperationOutput(result).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            )
+
+    LifecycleApi.__name__ = LifecycleApi.__qualname__ = f"BulkOperation{action_name}Api"
+    return LifecycleApi
+
+
+BulkOperationCancelApi = _lifecycle_view(
+    "Cancel", lambda op, user: (engine.cancel_operation(operation=op), False), "Stop the operation."
+)
+BulkOperationRetryApi = _lifecycle_view(
+    "Retry",
+    lambda op, user: (engine.retry_failed(operation=op, user=user), True),
+    "A new operation over this one's failed records.",
+)
+BulkOperationUndoApi = _lifecycle_view(
+    "Undo",
+    lambda op, user: (engine.undo_operation(operation=op, user=user), True),
+    "A new operation restoring the values this one changed, skipping records changed since.",
+)
+BulkOperationStartApi = _lifecycle_view(
+    "Start", lambda op, user: (engine.start_draft(operation=op), False), "Run a draft operation now."
+)
+
+
+class BulkOperationItemsApi(APIView):
+    @extend_schema(parameters=[ItemsQueryInput], responses=BulkOperationItemOutput(many=True))
+    def get(self, request, operation_id):
+        operation = _get_visible(request, operation_id)
+        query = ItemsQueryInput(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        queryset = operation.items.order_by("pk")
+        if query.validated_data.get("status"):
+            queryset = queryset.filter(status=query.validated_data["status"])
+        rows, total, has_more = _page(queryset, query.validated_data)
+        return Response({"items": BulkOperationItemOutput(rows, many=True).data, "total": total, "has_more": has_more})
+
+
+class BulkOperationResultsCsvApi(APIView):
+    @extend_schema(responses={(200, "text/csv"): str})
+    def get(self, request, operation_id):
+        operation = _get_visible(request, operation_id)
+        response = StreamingHttpResponse(results.stream_results_csv(operation), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="operation-{operation.pk}-results.csv"'
+        return response

@@ -1,0 +1,149 @@
+"""Targets (kinds of records) and operation types, declared by domain apps.
+
+Each domain app declares, in its `operation_types.py`, one `Target` for its records and
+one `OperationType` subclass per action. The engine knows no domain model by name: it
+looks both up here by key.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.db import models
+from rest_framework import serializers
+
+from accounts.models import Membership
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one record: `status` is an ItemStatus value."""
+
+    status: str
+    error: str = ""
+    before: dict | None = None
+
+
+@dataclass
+class ExecutionContext:
+    operation: Any
+    membership: Membership | None
+    params: dict
+    # Filled by the engine for the chunk: any state an apply() wants to share.
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def user(self):
+        return self.operation.created_by
+
+    @property
+    def location(self):
+        return self.operation.location
+
+
+@dataclass(frozen=True)
+class Target:
+    """A kind of record bulk operations act on.
+
+    - `records(location)`: every record of the location an operation may act on.
+    - `allowed(membership)`: a Q of the records this member may change, or None for all.
+    - `matching(location, filters)`: the records a list filter selects ("all N matching").
+    """
+
+    key: str
+    label: str
+    model: type[models.Model]
+    records: Callable[[Any], models.QuerySet]
+    allowed: Callable[[Membership], models.Q | None]
+    matching: Callable[[Any, dict], models.QuerySet] | None = None
+    not_found_message: str = "Record not found"
+    forbidden_message: str = "Insufficient permissions to update record"
+    singular: str = "record"
+
+
+class OperationType:
+    """One bulk action. Subclasses set the class attributes and implement apply()."""
+
+    key: ClassVar[str]
+    label: ClassVar[str]
+    target: ClassVar[str]
+    description: ClassVar[str] = ""
+    reversible: ClassVar[bool] = False
+    # Records are locked (SELECT … FOR UPDATE) before apply(); False for read-only types.
+    locks_records: ClassVar[bool] = True
+
+    class Params(serializers.Serializer):
+        """The parameters this type takes; override with the type's own fields."""
+
+    def queryset(self, target: Target, location, *, undo: bool) -> models.QuerySet:
+        """The records this type may act on; a soft-delete type widens it for its undo."""
+        return target.records(location)
+
+    def validate(self, data: dict, *, location, user) -> dict:
+        """Validate raw parameters; raise serializers.ValidationError with field errors."""
+        serializer = self.Params(data=data or {}, context={"location": location, "user": user})
+        serializer.is_valid(raise_exception=True)
+        return _jsonable(serializer.validated_data)
+
+    def apply(self, records: list, ctx: ExecutionContext) -> dict[int, Outcome]:
+        """Apply the change to a chunk of records; return an Outcome per record id."""
+        raise NotImplementedError
+
+    def undo(self, records: list, befores: dict[int, dict], ctx: ExecutionContext) -> dict[int, Outcome]:
+        """Restore `befores` on records not changed since; only for reversible types."""
+        raise NotImplementedError(f"{self.key} cannot be undone")
+
+    def finish(self, operation) -> None:
+        """Called once when the operation completes (e.g. to close an export file)."""
+
+
+def _jsonable(value):
+    """Validated data as JSON-storable values (model instances become their pk)."""
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, models.Model):
+        return value.pk
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if value.__class__.__name__ == "Decimal":
+        return str(value)
+    return value
+
+
+_targets: dict[str, Target] = {}
+_types: dict[tuple[str, str], OperationType] = {}
+
+
+def register_target(target: Target) -> Target:
+    _targets[target.key] = target
+    return target
+
+
+def register(cls: type[OperationType]) -> type[OperationType]:
+    """Class decorator: make an operation type available to the engine."""
+    _types[(cls.target, cls.key)] = cls()
+    return cls
+
+
+def get_target(key: str) -> Target:
+    try:
+        return _targets[key]
+    except KeyError:
+        raise LookupError(f"Unknown target '{key}'") from None
+
+
+def get_type(target: str, key: str) -> OperationType:
+    try:
+        return _types[(target, key)]
+    except KeyError:
+        raise LookupError(f"Unknown operation type '{key}' for {target}") from None
+
+
+def targets() -> list[Target]:
+    return list(_targets.values())
+
+
+def types_for(target: str) -> list[OperationType]:
+    return [op_type for (target_key, _), op_type in _types.items() if target_key == target]

@@ -1,0 +1,225 @@
+"""Input and output shapes of the bulk-operations API.
+
+The ticket endpoints keep seed 003's field names exactly (ticket_ids, operation_data,
+total_tickets, …); the generic endpoints use target-neutral names.
+"""
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.serializers import LocationField
+from operations.models import BulkOperation, BulkOperationItem, OperationStatus
+from operations.registry import targets, types_for
+from operations.selectors import estimate_completion
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class EstimatedCompletionField(serializers.Field):
+    """From the operation's own rate once it runs, before that from recent similar ones."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, operation):
+        value = estimate_completion(operation)
+        return serializers.DateTimeField().to_representation(value) if value else None
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, so a typo is a 400 and not silently ignored."""
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields)) if isinstance(self.initial_data, dict) else []
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return attrs
+
+
+def _ids_field(noun: str, *, required: bool = True) -> serializers.ListField:
+    return serializers.ListField(
+        required=required,
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        allow_empty=False,
+        max_length=settings.BULK_MAX_IDS,
+        error_messages={
+            "max_length": f"At most {settings.BULK_MAX_IDS:,} {noun} per operation.",
+            "empty": f"Select at least one {noun[:-1]}.",
+        },
+    )
+
+
+class TicketBulkCreateInput(StrictSerializer):
+    ticket_ids = _ids_field("tickets")
+    operation_type = serializers.ChoiceField(choices=[])
+    operation_data = serializers.DictField(required=False, default=dict)
+    metadata = serializers.DictField(required=False, default=dict)
+    location = LocationField(required=False, allow_null=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["operation_type"].choices = [(t.key, t.label) for t in types_for("tickets")]
+
+
+class TicketBulkCreateOutput(serializers.Serializer):
+    operation_id = serializers.CharField(source="pk")
+    status = serializers.CharField()
+    ticket_count = serializers.IntegerField(source="total")
+    created_at = serializers.DateTimeField()
+    estimated_completion = EstimatedCompletionField()
+
+
+class TicketErrorOutput(serializers.Serializer):
+    ticket_id = serializers.IntegerField(source="object_id")
+    error_message = serializers.CharField()
+
+
+class TicketBulkStatusOutput(serializers.Serializer):
+    operation_id = serializers.CharField(source="pk")
+    status = serializers.CharField()
+    operation_type = serializers.CharField()
+    total_tickets = serializers.IntegerField(source="total")
+    processed_tickets = serializers.IntegerField(source="processed")
+    successful_tickets = serializers.IntegerField(source="successful")
+    failed_tickets = serializers.IntegerField(source="failed")
+    skipped_tickets = serializers.IntegerField(source="skipped")
+    progress_percentage = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    estimated_completion = EstimatedCompletionField()
+    metadata = serializers.DictField()
+    errors = serializers.SerializerMethodField()
+
+    def get_errors(self, operation) -> list[dict]:
+        failed = operation.items.filter(status="failed").order_by("pk")[: self.context.get("error_limit", 100)]
+        return TicketErrorOutput(failed, many=True).data
+
+
+class TicketBulkCancelOutput(serializers.Serializer):
+    operation_id = serializers.CharField(source="pk")
+    status = serializers.CharField()
+    processed_tickets = serializers.IntegerField(source="processed")
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+
+
+class TicketBulkListItemOutput(serializers.Serializer):
+    operation_id = serializers.CharField(source="pk")
+    status = serializers.CharField()
+    operation_type = serializers.CharField()
+    total_tickets = serializers.IntegerField(source="total")
+    processed_tickets = serializers.IntegerField(source="processed")
+    successful_tickets = serializers.IntegerField(source="successful")
+    failed_tickets = serializers.IntegerField(source="failed")
+    created_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+
+
+class ListQueryInput(StrictSerializer):
+    status = serializers.ChoiceField(choices=OperationStatus.choices, required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=10)
+    offset = serializers.IntegerField(min_value=0, default=0)
+
+
+class TicketBulkListOutput(serializers.Serializer):
+    operations = TicketBulkListItemOutput(many=True)
+    total = serializers.IntegerField()
+    has_more = serializers.BooleanField()
+
+
+# --- Generic -------------------------------------------------------------------------
+
+
+class BulkCreateInput(StrictSerializer):
+    target = serializers.ChoiceField(choices=[])
+    operation_type = serializers.CharField(max_length=64)
+    parameters = serializers.DictField(required=False, default=dict)
+    ids = _ids_field("records", required=False)
+    filters = serializers.DictField(required=False, help_text='The list page\'s filters, e.g. {"stage": "new"}')
+    metadata = serializers.DictField(required=False, default=dict)
+    location = LocationField(required=False, allow_null=True)
+    scheduled_for = serializers.DateTimeField(required=False, allow_null=True)
+    draft = serializers.BooleanField(default=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [(t.key, t.label) for t in targets()]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if ("ids" in attrs) == ("filters" in attrs):
+            raise serializers.ValidationError({"ids": ["Give either ids or filters (not both)."]})
+        if attrs.get("draft") and attrs.get("scheduled_for"):
+            raise serializers.ValidationError({"scheduled_for": ["A draft is not scheduled; start it later."]})
+        return attrs
+
+
+class BulkOperationOutput(serializers.ModelSerializer):
+    operation_id = serializers.CharField(source="pk")
+    created_by = serializers.CharField(source="created_by.username")
+    progress_percentage = serializers.IntegerField()
+    estimated_completion = EstimatedCompletionField()
+    items_per_second = serializers.FloatField(allow_null=True)
+    results_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BulkOperation
+        fields = [
+            "operation_id",
+            "location",
+            "target",
+            "operation_type",
+            "status",
+            "parameters",
+            "selection",
+            "metadata",
+            "error_message",
+            "total",
+            "processed",
+            "successful",
+            "failed",
+            "skipped",
+            "progress_percentage",
+            "items_per_second",
+            "created_by",
+            "created_at",
+            "scheduled_for",
+            "started_at",
+            "completed_at",
+            "cancelled_at",
+            "estimated_completion",
+            "retry_of",
+            "undo_of",
+            "results_url",
+        ]
+
+    def get_results_url(self, operation) -> str:
+        return f"/api/v1/bulk-operations/{operation.pk}/results.csv"
+
+
+class BulkOperationItemOutput(serializers.ModelSerializer):
+    class Meta:
+        model = BulkOperationItem
+        fields = ["object_id", "status", "error_message", "before", "processed_at"]
+
+
+class ItemsQueryInput(StrictSerializer):
+    status = serializers.ChoiceField(choices=["pending", "succeeded", "failed", "skipped"], required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)
+    offset = serializers.IntegerField(min_value=0, default=0)
+
+
+class GenericListQueryInput(ListQueryInput):
+    target = serializers.CharField(required=False, max_length=32)
+    operation_type = serializers.CharField(required=False, max_length=64)
+    mine = serializers.BooleanField(required=False, default=False)
+
+
+class OperationTypeOutput(serializers.Serializer):
+    target = serializers.CharField()
+    key = serializers.CharField()
+    label = serializers.CharField()
+    description = serializers.CharField()
+    reversible = serializers.BooleanField()

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from operations import views
+
+app_name = "operations"
+
+urlpatterns = [
+    path("", views.operation_list, name="list"),
+    path("tickets/bulk/form/", views.tickets_bulk_form, name="tickets-bulk-form"),
+    path("tickets/bulk/confirm/", views.tickets_bulk_confirm, name="tickets-bulk-confirm"),
+    path("tickets/bulk/create/", views.tickets_bulk_create, name="tickets-bulk-create"),
+    path("<uuid:operation_id>/", views.operation_detail, name="detail"),
+    path("<uuid:operation_id>/progress/", views.operation_progress, name="progress"),
+    path("<uuid:operation_id>/items/", views.operation_items, name="items"),
+    path("<uuid:operation_id>/results.csv", views.operation_results, name="results"),
+    path("<uuid:operation_id>/cancel/", views.operation_cancel, name="cancel"),
+    path("<uuid:operation_id>/retry/", views.operation_retry, name="retry"),
+    path("<uuid:operation_id>/undo/", views.operation_undo, name="undo"),
+    path("<uuid:operation_id>/start/", views.operation_start, name="start"),
+]

@@ -1,0 +1,424 @@
+"""Pages of bulk operations: history, the live page and its actions, and the ticket bulk flow."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from rest_framework import serializers
+
+from operations import engine, results
+from operations.forms import (
+    BulkSelection,
+    HistoryFilterForm,
+    OperationParamsForm,
+    describe_parameters,
+    ticket_filters,
+    type_choices,
+)
+from operations.models import BulkOperation, ItemStatus, OperationStatus
+from operations.registry import get_target, get_type
+from operations.selectors import estimate_completion, visible_operations
+
+HISTORY_PER_PAGE = 25
+ITEMS_PER_PAGE = 25
+ITEM_FILTERS = [
+    ("failed", "Failed"),
+    ("skipped", "Skipped"),
+    ("succeeded", "Succeeded"),
+    ("pending", "Pending"),
+    ("", "All"),
+]
+
+
+def _operation_or_404(request, operation_id) -> BulkOperation:
+    operation = visible_operations(request.user).filter(pk=operation_id).first()
+    if operation is None:
+        raise Http404("No such operation.")
+    return operation
+
+
+def _forbidden(request, operation: BulkOperation, action: str) -> HttpResponse:
+    context = {"operation": operation, "action": action}
+    return render(request, "operations/forbidden.html", context, status=403)
+
+
+def _type_label(operation: BulkOperation) -> str:
+    try:
+        return get_type(operation.target, operation.operation_type).label
+    except LookupError:
+        return operation.operation_type
+
+
+def _target_label(target: str) -> str:
+    try:
+        return get_target(target).label
+    except LookupError:
+        return target
+
+
+def _can_undo(operation: BulkOperation) -> bool:
+    try:
+        reversible = get_type(operation.target, operation.operation_type).reversible
+    except LookupError:
+        return False
+    return (
+        reversible
+        and operation.status in (OperationStatus.COMPLETED, OperationStatus.CANCELLED)
+        and operation.successful > 0
+        and not operation.undo_of_id
+        and not operation.undos.exclude(status__in=(OperationStatus.FAILED, OperationStatus.CANCELLED)).exists()
+    )
+
+
+def _live_context(request, operation: BulkOperation) -> dict:
+    can_manage = engine.can_manage(operation=operation, user=request.user)
+    return {
+        "operation": operation,
+        "type_label": _type_label(operation),
+        "target_label": _target_label(operation.target),
+        "can_manage": can_manage,
+        "can_cancel": can_manage and operation.is_cancellable,
+        "can_start": can_manage and operation.status == OperationStatus.DRAFT,
+        "can_retry": can_manage and operation.is_final and operation.failed > 0,
+        "can_undo": can_manage and _can_undo(operation),
+        "rate": operation.items_per_second,
+        "eta": None if operation.is_final else estimate_completion(operation),
+    }
+
+
+def _existing_record_ids(operation: BulkOperation, object_ids: list[int]) -> set[int]:
+    """Which of these ids are records of the operation's location that still exist."""
+    try:
+        target = get_target(operation.target)
+    except LookupError:
+        return set()
+    return set(target.records(operation.location).filter(pk__in=object_ids).values_list("pk", flat=True))
+
+
+def _items_context(request, operation: BulkOperation) -> dict:
+    status = request.GET.get("status", "failed")
+    if status not in dict(ITEM_FILTERS):
+        status = "failed"
+    items = operation.items.order_by("pk")
+    if status:
+        items = items.filter(status=status)
+    page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    existing = _existing_record_ids(operation, [item.object_id for item in rows])
+    return {
+        "operation": operation,
+        "items_page": page,
+        "item_rows": [(item, item.object_id in existing) for item in rows],
+        "item_status": status,
+        "item_filters": ITEM_FILTERS,
+        "item_status_label": dict(ItemStatus.choices).get(status, ""),
+    }
+
+
+# --- History ------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def operation_list(request):
+    location = request.location
+    form = HistoryFilterForm(request.GET or None, location=location)
+    page = None
+    if location is not None and (not form.is_bound or form.is_valid()):
+        operations = visible_operations(request.user).filter(location=location).order_by("-created_at", "-pk")
+        if form.is_bound:
+            operations = form.apply(operations)
+        page = Paginator(operations, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    query = form.query_string() if form.is_bound else ""
+    rows = [(op, _type_label(op), _target_label(op.target)) for op in page.object_list] if page else []
+    context = {"form": form, "page": page, "rows": rows, "query": query, "filtered": bool(query)}
+    partial = request.htmx and not request.htmx.history_restore_request
+    response = render(request, "operations/_history.html" if partial else "operations/list.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# --- The live page ---------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def operation_detail(request, operation_id):
+    operation = _operation_or_404(request, operation_id)
+    try:
+        op_type = get_type(operation.target, operation.operation_type)
+        parameters = describe_parameters(op_type=op_type, params=operation.parameters, location=operation.location)
+    except LookupError:
+        parameters = [(name, str(value)) for name, value in operation.parameters.items()]
+    context = {**_live_context(request, operation), **_items_context(request, operation), "parameters": parameters}
+    return render(request, "operations/detail.html", context)
+
+
+@login_required
+@require_GET
+def operation_progress(request, operation_id):
+    """The counters, progress bar and actions: polled by the live page when the socket is down."""
+    operation = _operation_or_404(request, operation_id)
+    response = render(request, "operations/_live.html", _live_context(request, operation))
+    if operation.is_final:
+        trigger_client_event(response, "operationFinished")  # The records list reloads itself.
+    return response
+
+
+@login_required
+@require_GET
+def operation_items(request, operation_id):
+    operation = _operation_or_404(request, operation_id)
+    if not request.htmx:
+        return operation_detail(request, operation_id)
+    return render(request, "operations/_items.html", _items_context(request, operation))
+
+
+@login_required
+@require_GET
+def operation_results(request, operation_id):
+    operation = _operation_or_404(request, operation_id)
+    response = StreamingHttpResponse(results.stream_results_csv(operation), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="operation-{operation.pk}-results.csv"'
+    return response
+
+
+# --- Actions: GET shows a confirmation page (no JS), POST acts ---------------------------
+
+ACTIONS = {
+    "cancel": {
+        "title": "Cancel this operation?",
+        "explain": "Records already processed keep their changes; no further records are processed.",
+        "button": "Cancel operation",
+    },
+    "retry": {
+        "title": "Retry the failed records?",
+        "explain": "A new operation with the same action runs over this operation's failed records.",
+        "button": "Retry failed",
+    },
+    "undo": {
+        "title": "Undo this operation?",
+        "explain": "A new operation restores the previous values of the records this one changed.",
+        "button": "Undo",
+    },
+    "start": {"title": "Start this draft now?", "explain": "The operation is queued at once.", "button": "Start now"},
+}
+
+
+def _done(request, operation: BulkOperation):
+    url = reverse("operations:detail", args=[operation.pk])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _run_action(request, operation_id, action: str, perform):
+    operation = _operation_or_404(request, operation_id)
+    if not engine.can_manage(operation=operation, user=request.user):
+        return _forbidden(request, operation, action)
+    if request.method == "GET":
+        context = {"operation": operation, "type_label": _type_label(operation), "action": action, **ACTIONS[action]}
+        return render(request, "operations/confirm_action.html", context)
+    try:
+        result, message = perform(operation)
+    except (engine.InvalidTransition, engine.TooManyActiveOperations, serializers.ValidationError) as exc:
+        messages.error(request, _error_text(exc))
+        return _done(request, operation)
+    messages.success(request, message)
+    return _done(request, result)
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, engine.TooManyActiveOperations):
+        return "You have too many operations pending or running; wait for one to finish and try again."
+    if isinstance(exc, serializers.ValidationError):
+        return " ".join(_flatten(exc.detail))
+    return str(exc)
+
+
+def _flatten(detail) -> list[str]:
+    if isinstance(detail, dict):
+        return [text for value in detail.values() for text in _flatten(value)]
+    if isinstance(detail, list):
+        return [text for value in detail for text in _flatten(value)]
+    return [str(detail)]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def operation_cancel(request, operation_id):
+    def perform(operation):
+        operation = engine.cancel_operation(operation=operation)
+        return operation, f"Operation cancelled after {operation.processed:,} of {operation.total:,} records."
+
+    return _run_action(request, operation_id, "cancel", perform)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def operation_retry(request, operation_id):
+    def perform(operation):
+        new = engine.retry_failed(operation=operation, user=request.user)
+        return new, f"Retrying {new.total:,} failed records in a new operation."
+
+    return _run_action(request, operation_id, "retry", perform)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def operation_undo(request, operation_id):
+    def perform(operation):
+        new = engine.undo_operation(operation=operation, user=request.user)
+        return new, f"Undoing the changes to {new.total:,} records in a new operation."
+
+    return _run_action(request, operation_id, "undo", perform)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def operation_start(request, operation_id):
+    def perform(operation):
+        return engine.start_draft(operation=operation), "The operation is queued."
+
+    return _run_action(request, operation_id, "start", perform)
+
+
+# --- The tickets list's bulk flow: action → parameters → confirm with the count → create ----
+
+TICKETS = "tickets"
+
+
+def _bulk_type(data):
+    key = data.get("operation_type", "")
+    try:
+        return get_type(TICKETS, key)
+    except LookupError:
+        return None
+
+
+def _bulk_render(request, template: str, context: dict, *, status: int = 200):
+    """The partial for HTMX (swapped into the bulk bar), else the full page around it.
+
+    HTMX gets invalid input as a 422, which the partial's hx-on swaps in (a 400 would be
+    taken over by django-htmx's debug error page, and htmx swaps no error by default).
+    """
+    context = {"type_choices": type_choices(TICKETS), "target_label": _target_label(TICKETS), **context}
+    if request.htmx:
+        status = 422 if status == 400 else status
+        return render(request, f"operations/_{template}.html", context, status=status)
+    return render(request, f"operations/{template}.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tickets_bulk_form(request):
+    """The chosen type's parameter form; POST pre-fills it (the confirm step's Back)."""
+    data = request.POST if request.method == "POST" else request.GET
+    op_type = _bulk_type(data)
+    selection = BulkSelection(data)
+    if op_type is None or request.location is None:
+        if request.htmx and "operation_type" not in data:
+            return _bulk_render(request, "bulk_actions", {})  # The bulk bar loads its action picker.
+        return _bulk_render(request, "bulk_params", {"op_type": None, "selection": selection})
+    form = OperationParamsForm(data if request.method == "POST" else None, op_type=op_type, location=request.location)
+    if request.method == "POST":
+        form.errors.clear()  # Pre-filled, not yet submitted: no errors to show.
+    return _bulk_render(request, "bulk_params", {"op_type": op_type, "form": form, "selection": selection})
+
+
+def _bulk_selection(request, selection: BulkSelection) -> tuple[dict, int, str]:
+    """(create_operation's selection: {"ids": …} or {"filters": …}, the count, an error)."""
+    location = request.location
+    if selection.select_all:
+        filters, error = ticket_filters(filter_query=selection.filter_query, location=location)
+        if error:
+            return {}, 0, error
+        matching = get_target(TICKETS).matching(location, filters)
+        count = matching.count()
+        if not count:
+            return {}, 0, "No tickets match this filter any more."
+        if count > settings.BULK_MAX_IDS:
+            return {}, count, f"At most {settings.BULK_MAX_IDS:,} tickets per operation; {count:,} match this filter."
+        if any(isinstance(value, datetime.date) for value in filters.values()):
+            # Dates are not JSON, so the selection cannot be stored as a filter: snapshot the IDs.
+            return {"ids": matching.order_by("pk").values_list("pk", flat=True)}, count, ""
+        return {"filters": filters}, count, ""
+    ids = selection.ids()
+    if selection.errors:
+        return {}, 0, selection.errors[0]
+    if not ids:
+        return {}, 0, "Select at least one ticket."
+    return {"ids": ids}, len(ids), ""
+
+
+def _bulk_step(request):
+    """Validate the posted type, parameters and selection: (context, status)."""
+    op_type = _bulk_type(request.POST)
+    selection = BulkSelection(request.POST)
+    if op_type is None or request.location is None:
+        return {"op_type": None, "selection": selection}, 400
+    form = OperationParamsForm(request.POST, op_type=op_type, location=request.location)
+    context = {"op_type": op_type, "form": form, "selection": selection}
+    if not form.is_valid():
+        return context, 400
+    try:
+        params = op_type.validate(form.params(), location=request.location, user=request.user)
+    except serializers.ValidationError as exc:
+        form.add_serializer_errors(exc.detail)
+        return context, 400
+    chosen, count, error = _bulk_selection(request, selection)
+    if error:
+        context["selection_error"] = error
+        return context, 400
+    target = get_target(TICKETS)
+    context.update(
+        params=params,
+        chosen=chosen,
+        count=count,
+        question=form.confirmation(count=count, singular=target.singular, plural=target.label.lower()),
+    )
+    return context, 200
+
+
+@login_required
+@require_POST
+def tickets_bulk_confirm(request):
+    context, status = _bulk_step(request)
+    template = "bulk_confirm" if status == 200 else "bulk_params"
+    return _bulk_render(request, template, context, status=status)
+
+
+@login_required
+@require_POST
+def tickets_bulk_create(request):
+    context, status = _bulk_step(request)
+    if status != 200:
+        return _bulk_render(request, "bulk_params", context, status=status)
+    selection: BulkSelection = context["selection"]
+    metadata = {"description": context["question"].rstrip("?"), "source": "tickets list"}
+    if selection.select_all:
+        metadata["filter_query"] = selection.filter_query
+    try:
+        operation, _ = engine.create_operation(
+            user=request.user,
+            location=request.location,
+            target=TICKETS,
+            operation_type=context["op_type"].key,
+            params=context["params"],
+            metadata=metadata,
+            **{key: list(value) if key == "ids" else value for key, value in context["chosen"].items()},
+        )
+    except engine.TooManyActiveOperations:
+        context["selection_error"] = _error_text(engine.TooManyActiveOperations())
+        return _bulk_render(request, "bulk_confirm", context, status=429)
+    except serializers.ValidationError as exc:
+        context["selection_error"] = _error_text(exc)
+        return _bulk_render(request, "bulk_confirm", context, status=400)
+    messages.success(request, f"{context['question'].rstrip('?')}: the operation is queued.")
+    return _done(request, operation)

@@ -1,0 +1,148 @@
+"""Admin for leads, tags and the lead history (stage changes, assignments), which is read-only."""
+
+from django import forms
+from django.contrib import admin
+
+from accounts.admin import EstimatedCountPaginator, HistoryAdminMixin, TenantScopedAdmin
+from leads.models import Lead, LeadAssignment, Message, MessageTemplate, ScoringConfig, StageChange, Tag
+
+
+@admin.register(Tag)
+class TagAdmin(TenantScopedAdmin):
+    list_display = ["name", "color", "location", "created_at"]
+    list_filter = ["location"]
+    search_fields = ["name"]
+    autocomplete_fields = ["location"]
+    list_select_related = ["location"]
+    readonly_fields = ["created_at"]
+
+
+class StageChangeInline(HistoryAdminMixin, admin.TabularInline):
+    model = StageChange
+    fields = ["changed_at", "from_stage", "to_stage", "reason", "changed_by", "operation"]
+    readonly_fields = fields
+    extra = 0
+
+
+class LeadAssignmentInline(HistoryAdminMixin, admin.TabularInline):
+    model = LeadAssignment
+    fields = ["assigned_at", "from_agent", "to_agent", "strategy", "reason", "assigned_by", "operation"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Lead)
+class LeadAdmin(TenantScopedAdmin):
+    list_display = [
+        "full_name",
+        "email",
+        "phone",
+        "location",
+        "stage",
+        "score",
+        "classification",
+        "owner",
+        "team",
+        "created_at",
+    ]
+    list_filter = ["stage", "classification", "timeline", "do_not_contact", "location"]
+    search_fields = ["first_name", "last_name", "=email", "=phone"]
+    autocomplete_fields = ["location", "owner", "team", "tags"]
+    raw_id_fields = ["last_operation"]
+    list_select_related = ["location", "owner__user", "team"]
+    readonly_fields = ["created_at", "updated_at", "last_operation"]
+    inlines = [StageChangeInline, LeadAssignmentInline]
+    # A million leads: no COUNT(*) of the whole table, and an index-friendly default order.
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ["-id"]
+    fieldsets = [
+        (None, {"fields": ["location", ("first_name", "last_name"), ("email", "phone")]}),
+        (
+            "Qualification",
+            {"fields": [("stage", "timeline"), ("score", "classification"), ("budget", "area", "source")]},
+        ),
+        ("Ownership", {"fields": [("owner", "team"), "tags", "do_not_contact", "last_contacted_at"]}),
+        ("Record", {"fields": ["last_operation", ("created_at", "updated_at")]}),
+    ]
+
+
+@admin.register(StageChange)
+class StageChangeAdmin(HistoryAdminMixin, TenantScopedAdmin):
+    location_path = "lead__location"
+    list_display = ["lead", "from_stage", "to_stage", "changed_by", "operation", "changed_at"]
+    list_filter = ["to_stage", "from_stage"]
+    search_fields = ["=lead__id", "lead__last_name", "reason"]
+    list_select_related = ["lead", "changed_by", "operation"]
+    date_hierarchy = "changed_at"
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+
+@admin.register(LeadAssignment)
+class LeadAssignmentAdmin(HistoryAdminMixin, TenantScopedAdmin):
+    location_path = "lead__location"
+    list_display = ["lead", "from_agent", "to_agent", "strategy", "assigned_by", "assigned_at"]
+    list_filter = ["strategy"]
+    search_fields = ["=lead__id", "lead__last_name", "reason"]
+    list_select_related = ["lead", "from_agent__user", "to_agent__user", "assigned_by"]
+    date_hierarchy = "assigned_at"
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+
+# --- Bulk lead operations: message templates, messages, scoring (added with the lead operation types) ---
+
+
+class MessageTemplateAdminForm(forms.ModelForm):
+    """An unknown or unsafe placeholder is a form error, as on the template pages."""
+
+    class Meta:
+        model = MessageTemplate
+        fields = ["location", "name", "category", "subject", "body"]
+
+    def _placeholders(self, name):
+        from leads import messaging
+
+        value = self.cleaned_data.get(name, "")
+        try:
+            messaging.validate(value)
+        except messaging.TemplateError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return value
+
+    def clean_body(self):
+        return self._placeholders("body")
+
+    def clean_subject(self):
+        return self._placeholders("subject")
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(TenantScopedAdmin):
+    form = MessageTemplateAdminForm
+    list_display = ["name", "category", "location", "usage_count", "last_used_at", "updated_at"]
+    list_filter = ["category"]
+    search_fields = ["name", "body"]
+    readonly_fields = ["usage_count", "last_used_at", "created_by", "created_at", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Message)
+class MessageAdmin(HistoryAdminMixin, TenantScopedAdmin):
+    location_path = "lead__location"
+    list_display = ["lead", "channel", "to", "status", "provider_id", "operation", "created_at", "sent_at"]
+    list_filter = ["status", "channel"]
+    search_fields = ["=lead__id", "to", "provider_id"]
+    list_select_related = ["lead", "operation"]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+
+@admin.register(ScoringConfig)
+class ScoringConfigAdmin(TenantScopedAdmin):
+    list_display = ["location", "hot_threshold", "warm_threshold", "budget_for_full_points"]

@@ -1,0 +1,8 @@
+from config.api import api_path
+from leads.assignment_api import BulkAssignApi, LeadAssignApi, LeadReassignApi
+
+urlpatterns = [
+    *api_path("leads/<int:lead_id>/assign", LeadAssignApi, name="api-lead-assign"),
+    *api_path("leads/<int:lead_id>/reassign", LeadReassignApi, name="api-lead-reassign"),
+    *api_path("leads/bulk-assign", BulkAssignApi, name="api-lead-bulk-assign"),
+]

@@ -1,0 +1,261 @@
+"""The lead operation builder and the message template pages."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from rest_framework import serializers
+
+from leads import bulk_preview, exporting, messaging, services
+from leads.bulk_forms import PARAM_FORMS, BuilderForm, MessageTemplateForm, param_form
+from leads.models import Lead, MessageTemplate, TemplateCategory
+from operations import engine
+from operations.models import BulkOperation
+from operations.registry import get_type
+
+
+def _location_or_404(request):
+    if request.location is None:
+        raise Http404("You belong to no location.")
+    return request.location
+
+
+def _type_from(request) -> str:
+    value = request.POST.get("operation_type") or request.GET.get("operation_type") or "change_stage"
+    return value if value in PARAM_FORMS else "change_stage"
+
+
+def _flatten(error) -> list[str]:
+    """Messages of a DRF or Django validation error, as flat text."""
+    detail = getattr(error, "detail", None)
+    if detail is None:
+        return list(getattr(error, "messages", [str(error)]))
+    if isinstance(detail, dict):
+        return [
+            f"{key}: {msg}" if key != "non_field_errors" else str(msg)
+            for key, msgs in detail.items()
+            for msg in (msgs if isinstance(msgs, list) else [msgs])
+        ]
+    return [str(msg) for msg in (detail if isinstance(detail, list) else [detail])]
+
+
+def _bound(request, location):
+    """The builder form, the parameter form and the selection; errors collected, never raised."""
+    operation_type = _type_from(request)
+    form = BuilderForm(request.POST, request.FILES, location=location)
+    params_form = param_form(operation_type, request.POST, location=location)
+    errors, selection = [], None
+    if form.is_valid():
+        try:
+            selection = form.selection(request.POST)
+        except ValidationError as exc:
+            errors += exc.messages
+    return operation_type, form, params_form, selection, errors
+
+
+@login_required
+def builder(request):
+    """The builder page: GET shows it (prefilled from the leads list), POST runs, drafts or schedules."""
+    location = _location_or_404(request)
+    if request.method != "POST":
+        initial = {"operation_type": _type_from(request)}
+        source = request.GET
+        if source.get("select_all") or source.getlist("ids"):
+            initial.update(
+                method="list",
+                select_all=bool(source.get("select_all")),
+                ids=",".join(source.getlist("ids")),
+                filter_query=source.get("filter_query", ""),
+            )
+        form = BuilderForm(initial=initial, location=location)
+        context = _page_context(request, location, form, param_form(initial["operation_type"], location=location))
+        return render(request, "leads/builder.html", context)
+
+    operation_type, form, params_form, selection, errors = _bound(request, location)
+    if not params_form.is_valid():
+        errors.append("Check the operation's parameters.")
+    action = request.POST.get("action", "run")
+    if not errors and form.is_valid():
+        scheduled_for = form.cleaned_data.get("scheduled_for") if action == "schedule" else None
+        if action == "schedule" and scheduled_for is None:
+            errors.append("Choose when to run it.")
+        else:
+            try:
+                operation = services.create_lead_operation(
+                    user=request.user,
+                    location=location,
+                    operation_type=operation_type,
+                    params=params_form.params(),
+                    ids=selection.ids,
+                    filters=selection.filters,
+                    description=form.cleaned_data.get("description", ""),
+                    scheduled_for=scheduled_for,
+                    draft=action == "draft",
+                )
+            except serializers.ValidationError as exc:
+                errors += _flatten(exc)
+            except engine.TooManyActiveOperations:
+                errors.append("You have too many operations running; wait for one to finish.")
+            else:
+                verb = {"draft": "saved as a draft", "schedule": "scheduled"}.get(action, "started")
+                messages.success(request, f"Operation {verb}: {operation.total:,} leads.")
+                return redirect("operations:detail", operation_id=operation.pk)
+    context = _page_context(request, location, form, params_form, errors=errors, selection=selection)
+    return render(request, "leads/builder.html", context, status=400)
+
+
+def _page_context(request, location, form, params_form, *, errors=(), selection=None) -> dict:
+    from leads.forms import LeadFilterForm
+
+    prefix_data = request.POST if request.method == "POST" else None
+    return {
+        "form": form,
+        "params_form": params_form,
+        "filter_form": LeadFilterForm(prefix_data, location=location, prefix="f"),
+        "errors": list(errors),
+        "selection": selection,
+        "location": location,
+        "type_descriptions": {key: get_type("leads", key).description for key in PARAM_FORMS},
+    }
+
+
+@login_required
+@require_GET
+def builder_params(request):
+    """HTMX: the parameter form of the chosen operation type."""
+    location = _location_or_404(request)
+    operation_type = _type_from(request)
+    return render(
+        request,
+        "leads/_builder_params.html",
+        {
+            "params_form": param_form(operation_type, location=location),
+            "description": get_type("leads", operation_type).description,
+        },
+    )
+
+
+@login_required
+@require_POST
+def builder_count(request):
+    """HTMX: the live "N leads selected", with IDs and emails that matched no lead."""
+    location = _location_or_404(request)
+    _, _, _, selection, errors = _bound(request, location)
+    count = bulk_preview.count_selected(location=location, selection=selection) if selection else 0
+    return render(request, "leads/_builder_count.html", {"count": count, "selection": selection, "errors": errors})
+
+
+@login_required
+@require_POST
+def builder_preview(request):
+    """HTMX: the dry run: how many would change, be skipped or fail and why, with a sample."""
+    location = _location_or_404(request)
+    operation_type, _, params_form, selection, errors = _bound(request, location)
+    preview = None
+    if not params_form.is_valid():
+        errors.append("Check the operation's parameters.")
+    if selection and not errors:
+        try:
+            preview = bulk_preview.preview_operation(
+                user=request.user,
+                location=location,
+                operation_type=operation_type,
+                params=params_form.params(),
+                selection=selection,
+            )
+        except serializers.ValidationError as exc:
+            errors += _flatten(exc)
+    return render(
+        request, "leads/_builder_preview.html", {"preview": preview, "errors": errors, "selection": selection}
+    )
+
+
+@login_required
+def export_download(request, operation_id):
+    """The export file kept with an operation; another tenant's operation is a 404."""
+    from accounts.selectors import locations_for
+
+    operation = get_object_or_404(
+        BulkOperation,
+        pk=operation_id,
+        target="leads",
+        operation_type="export",
+        location__in=locations_for(request.user),
+    )
+    if not operation.result_file:
+        raise Http404("The export file is not ready.")
+    fmt = operation.parameters.get("format", "csv")
+    try:
+        handle = operation.result_file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The export file is gone.") from None
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"leads-export-{operation.pk}.{fmt}",
+        content_type=exporting.CONTENT_TYPES.get(fmt, "application/octet-stream"),
+    )
+
+
+# --- Message templates -------------------------------------------------------------------
+
+
+@login_required
+def template_list(request):
+    """The template library, by category, with usage."""
+    location = _location_or_404(request)
+    templates = MessageTemplate.objects.filter(location=location)
+    category = request.GET.get("category", "")
+    if category in TemplateCategory.values:
+        templates = templates.filter(category=category)
+    return render(
+        request,
+        "leads/templates_list.html",
+        {"templates": templates, "categories": TemplateCategory.choices, "category": category},
+    )
+
+
+def _template_or_404(request, pk) -> MessageTemplate:
+    return get_object_or_404(MessageTemplate, pk=pk, location=_location_or_404(request))
+
+
+@login_required
+def template_edit(request, pk=None):
+    location = _location_or_404(request)
+    template = _template_or_404(request, pk) if pk else None
+    form = MessageTemplateForm(request.POST or None, instance=template, location=location)
+    if request.method == "POST" and form.is_valid():
+        template = form.save(commit=False)
+        try:
+            services.save_template(template=template, user=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Template “{template.name}” saved.")
+            return redirect("lead_bulk:template_edit", pk=template.pk)
+    leads = Lead.objects.filter(location=location).order_by("-created_at", "-id")[:50]
+    return render(
+        request,
+        "leads/templates_form.html",
+        {"form": form, "template": template, "leads": leads, "placeholders": messaging.PLACEHOLDERS},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def template_preview(request, pk):
+    """HTMX: the template rendered for a chosen lead of the location."""
+    template = _template_or_404(request, pk)
+    lead = get_object_or_404(Lead, pk=request.GET.get("lead") or 0, location=template.location)
+    return render(
+        request,
+        "leads/templates_preview.html" if not request.htmx else "leads/_templates_preview.html",
+        {
+            "template": template,
+            "lead": lead,
+            "subject": messaging.render(template.subject, lead),
+            "body": messaging.render(template.body, lead),
+        },
+    )

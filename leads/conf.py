@@ -1,0 +1,45 @@
+"""The lead app's own settings, read in this one place (settings first, then the environment).
+
+- SMS_BACKEND: dotted path of the SMS backend (default: the console backend).
+- SMS_FILE_PATH: where leads.messaging.FileSMSBackend appends one JSON line per SMS.
+- TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER: for leads.messaging.TwilioSMSBackend.
+- MESSAGE_STALE_SECONDS: a message claimed for sending this long ago whose worker died is
+  reconciled (never simply sent again).
+- LEAD_EXPORT_CHUNK_SIZE: rows fetched per database round trip when exporting.
+"""
+
+import os
+
+from django.conf import settings
+
+
+def _get(name: str, default: str) -> str:
+    return getattr(settings, name, os.environ.get(name, default))
+
+
+def sms_backend() -> str:
+    return _get("SMS_BACKEND", "leads.messaging.ConsoleSMSBackend")
+
+
+def sms_file_path() -> str:
+    return str(_get("SMS_FILE_PATH", str(settings.VAR_DIR / "sms.log")))
+
+
+def twilio_account_sid() -> str:
+    return _get("TWILIO_ACCOUNT_SID", "")
+
+
+def twilio_auth_token() -> str:
+    return _get("TWILIO_AUTH_TOKEN", "")
+
+
+def twilio_from_number() -> str:
+    return _get("TWILIO_FROM_NUMBER", "")
+
+
+def message_stale_seconds() -> float:
+    return float(_get("MESSAGE_STALE_SECONDS", "120"))
+
+
+def export_chunk_size() -> int:
+    return int(_get("LEAD_EXPORT_CHUNK_SIZE", "5000"))

@@ -1,0 +1,292 @@
+"""Messages to leads: safe placeholder rendering, SMS backends, and the outbox that sends.
+
+Rendering never calls str.format: the text is parsed with string.Formatter().parse and
+only bare, known placeholder names are allowed, so no attribute or index access, no
+conversion (!r) and no format spec can reach anything but the six listed fields.
+
+Sending is exactly-once: a bulk operation creates one queued Message per lead inside its
+chunk transaction (unique per operation and lead); the outbox claims queued messages
+with a conditional UPDATE (FOR UPDATE SKIP LOCKED on PostgreSQL), sends them outside any
+transaction and records sent or failed. A message whose sender died while sending is
+reconciled with its backend when the backend can tell, otherwise marked failed: it is
+never sent twice.
+"""
+
+import json
+import logging
+import os
+import string
+import sys
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import mail
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from leads import conf
+from leads.models import Channel, Lead, Message, MessageStatus
+
+logger = logging.getLogger(__name__)
+
+PLACEHOLDERS = ("first_name", "last_name", "email", "phone", "budget", "location")
+FALLBACKS = {
+    "first_name": "there",
+    "last_name": "",
+    "email": "",
+    "phone": "",
+    "budget": "your budget",
+    "location": "your area",
+}
+
+
+class TemplateError(ValueError):
+    """The text uses a placeholder or brace syntax that is not allowed."""
+
+
+def parse(text: str) -> list[tuple[str, str | None]]:
+    """The text as (literal, placeholder-or-None) pieces; raise TemplateError on anything else."""
+    pieces = []
+    try:
+        parsed = list(string.Formatter().parse(text or ""))
+    except ValueError as exc:
+        raise TemplateError(f"Unbalanced braces: {exc}. Write {{{{ and }}}} for literal braces.") from None
+    allowed = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
+    for literal, field, spec, conversion in parsed:
+        if field is None:
+            pieces.append((literal, None))
+            continue
+        shown = "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+        if conversion or spec:
+            raise TemplateError(f"{shown}: conversions and format specs are not allowed. Use one of {allowed}.")
+        if field not in PLACEHOLDERS:
+            raise TemplateError(f"Unknown placeholder {shown}. Use one of {allowed}.")
+        pieces.append((literal, field))
+    return pieces
+
+
+def validate(text: str) -> None:
+    parse(text)
+
+
+def lead_values(lead: Lead) -> dict[str, str]:
+    """The six placeholder values of a lead, with fallbacks for missing ones."""
+    budget = f"${lead.budget:,.0f}" if lead.budget is not None else ""
+    raw = {
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
+        "email": lead.email,
+        "phone": lead.phone,
+        "budget": budget,
+        "location": lead.area,
+    }
+    return {name: (str(value).strip() or FALLBACKS[name]) for name, value in raw.items()}
+
+
+def render(text: str, lead: Lead) -> str:
+    values = lead_values(lead)
+    return "".join(literal + (values[field] if field else "") for literal, field in parse(text))
+
+
+# --- SMS backends ----------------------------------------------------------------------
+
+
+class SMSError(Exception):
+    pass
+
+
+class ConsoleSMSBackend:
+    """Prints each SMS to stdout: the development default."""
+
+    def send(self, message: Message) -> str:
+        sys.stdout.write(f"SMS to {message.to} (message {message.pk}):\n{message.body}\n\n")
+        sys.stdout.flush()
+        return f"console-{message.pk}"
+
+    def was_sent(self, message: Message) -> bool | None:
+        return None
+
+
+class FileSMSBackend:
+    """Appends one JSON line per SMS to SMS_FILE_PATH (flushed and synced before returning)."""
+
+    def send(self, message: Message) -> str:
+        line = json.dumps(
+            {"message_id": message.pk, "lead_id": message.lead_id, "to": message.to, "body": message.body}
+        )
+        with open(conf.sms_file_path(), "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        return f"file-{message.pk}"
+
+    def was_sent(self, message: Message) -> bool | None:
+        try:
+            with open(conf.sms_file_path(), encoding="utf-8") as handle:
+                return any(json.loads(line).get("message_id") == message.pk for line in handle if line.strip())
+        except FileNotFoundError:
+            return False
+
+
+class TwilioSMSBackend:
+    """Sends through Twilio's Messages API with the official library."""
+
+    def __init__(self, client=None):
+        if client is None:
+            from twilio.rest import Client
+
+            client = Client(conf.twilio_account_sid(), conf.twilio_auth_token())
+        self.client = client
+
+    def send(self, message: Message) -> str:
+        from twilio.base.exceptions import TwilioException
+
+        try:
+            sent = self.client.messages.create(to=message.to, from_=conf.twilio_from_number(), body=message.body)
+        except TwilioException as exc:
+            raise SMSError(str(exc)) from exc
+        return sent.sid
+
+    def was_sent(self, message: Message) -> bool | None:
+        return None
+
+
+def sms_backend():
+    return import_string(conf.sms_backend())()
+
+
+# --- The outbox ------------------------------------------------------------------------
+
+CLAIM_BATCH = 100
+
+
+def _claim(operation_id, limit: int) -> list[Message]:
+    """Move up to `limit` queued messages to sending and return them; safe with many workers."""
+    with transaction.atomic():
+        queued = Message.objects.filter(status=MessageStatus.QUEUED)
+        if operation_id is not None:
+            queued = queued.filter(operation_id=operation_id)
+        if transaction.get_connection().features.has_select_for_update_skip_locked:
+            queued = queued.select_for_update(skip_locked=True)
+        ids = list(queued.order_by("pk").values_list("pk", flat=True)[:limit])
+        if not ids:
+            return []
+        # SQLite: the IMMEDIATE transaction serialises writers; PostgreSQL: rows are locked.
+        claimed = Message.objects.filter(pk__in=ids, status=MessageStatus.QUEUED).update(
+            status=MessageStatus.SENDING, claimed_at=timezone.now()
+        )
+        if claimed != len(ids):
+            raise RuntimeError("Claimed messages changed under a lock")
+    return list(Message.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def _still_mine(message: Message) -> bool:
+    """Renew this worker's claim right before sending (claimed_at is the claim's token)."""
+    now = timezone.now()
+    renewed = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, claimed_at=message.claimed_at).update(
+        claimed_at=now
+    )
+    message.claimed_at = now
+    return bool(renewed)
+
+
+def _finish(message: Message, *, provider_id: str = "", error: str = "") -> None:
+    recorded = Message.objects.filter(
+        pk=message.pk, status=MessageStatus.SENDING, claimed_at=message.claimed_at
+    ).update(
+        status=MessageStatus.FAILED if error else MessageStatus.SENT,
+        provider_id=provider_id[:255],
+        error=error[:500],
+        sent_at=None if error else timezone.now(),
+    )
+    if recorded and not error:
+        Lead.objects.filter(pk=message.lead_id).update(last_contacted_at=timezone.now())
+    if recorded and error and message.operation_id:
+        _fail_item(message, error)
+
+
+def _fail_item(message: Message, error: str) -> None:
+    """A message the provider refused makes its lead's operation item failed, with the reason."""
+    from operations.models import BulkOperation, BulkOperationItem, ItemStatus
+
+    with transaction.atomic():
+        moved = BulkOperationItem.objects.filter(
+            operation_id=message.operation_id, object_id=message.lead_id, status=ItemStatus.SUCCEEDED
+        ).update(status=ItemStatus.FAILED, error_message=f"Sending failed: {error}"[:500])
+        if moved:
+            BulkOperation.objects.filter(pk=message.operation_id).update(
+                successful=F("successful") - moved, failed=F("failed") + moved
+            )
+
+
+def _send_email(message: Message, connection) -> str:
+    email = mail.EmailMessage(
+        subject=message.subject or "Message",
+        body=message.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to],
+        connection=connection,
+    )
+    email.extra_headers["Message-ID"] = mail.make_msgid(domain="bulkops")
+    email.send()
+    return email.extra_headers["Message-ID"]
+
+
+def has_queued(*, operation_id=None) -> bool:
+    queued = Message.objects.filter(status=MessageStatus.QUEUED)
+    return (queued.filter(operation_id=operation_id) if operation_id is not None else queued).exists()
+
+
+def send_queued(*, operation_id=None, limit: int | None = None, seconds: float | None = None) -> int:
+    """Send queued messages (of one operation, or all) for at most `seconds`; return how many were sent."""
+    sent = 0
+    sms = None
+    email_connection = None
+    deadline = None if seconds is None else time.monotonic() + seconds
+    while (limit is None or sent < limit) and (deadline is None or time.monotonic() < deadline):
+        batch = _claim(operation_id, CLAIM_BATCH if limit is None else min(CLAIM_BATCH, limit - sent))
+        if not batch:
+            break
+        for message in batch:
+            if not _still_mine(message):
+                continue  # reconciled as stale meanwhile: whoever holds it now sends it
+            try:
+                if message.channel == Channel.SMS:
+                    sms = sms or sms_backend()
+                    provider_id = sms.send(message)
+                else:
+                    email_connection = email_connection or mail.get_connection()
+                    provider_id = _send_email(message, email_connection)
+            except Exception as exc:  # a provider error fails this message only
+                logger.warning("Message %s failed: %s", message.pk, exc)
+                _finish(message, error=str(exc) or exc.__class__.__name__)
+            else:
+                _finish(message, provider_id=provider_id)
+                sent += 1
+    return sent
+
+
+def reconcile_stale(*, operation_id=None, stale_seconds: float | None = None) -> int:
+    """Messages left in sending by a dead worker: ask the backend, never send them again."""
+    stale_seconds = conf.message_stale_seconds() if stale_seconds is None else stale_seconds
+    stale = Message.objects.filter(
+        status=MessageStatus.SENDING, claimed_at__lt=timezone.now() - timedelta(seconds=stale_seconds)
+    )
+    if operation_id is not None:
+        stale = stale.filter(operation_id=operation_id)
+    count = 0
+    for message in stale.order_by("pk"):
+        sent = sms_backend().was_sent(message) if message.channel == Channel.SMS else None
+        if sent:
+            _finish(message, provider_id=f"reconciled-{message.pk}")
+        elif sent is False:  # the backend knows it never went out: queue it again
+            Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, claimed_at=message.claimed_at).update(
+                status=MessageStatus.QUEUED, claimed_at=None
+            )
+        else:
+            _finish(message, error="Outcome unknown: the worker stopped while sending; not resent to avoid a duplicate")
+        count += 1
+    return count

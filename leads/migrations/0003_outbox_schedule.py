@@ -1,0 +1,23 @@
+from django.db import migrations
+
+NAME = "lead-messages-outbox"
+
+
+def create_schedule(apps, schema_editor):
+    Schedule = apps.get_model("django_q", "Schedule")
+    Schedule.objects.update_or_create(
+        name=NAME, defaults={"func": "leads.tasks.run_outbox", "schedule_type": "I", "minutes": 1, "repeats": -1}
+    )
+
+
+def delete_schedule(apps, schema_editor):
+    apps.get_model("django_q", "Schedule").objects.filter(name=NAME).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("leads", "0002_messagetemplate_message_scoringconfig_and_more"),
+        ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
+    ]
+
+    operations = [migrations.RunPython(create_schedule, delete_schedule)]

@@ -1,0 +1,451 @@
+"""The bulk operations on leads (seed 000): score, message, tags, stage, assign, export.
+
+Every type also answers `preview(records, ctx)`: what it would do to each record, as
+(status, reason, before, after) without writing anything, for the builder's dry run.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q
+from django.utils import timezone
+from rest_framework import serializers
+
+from accounts.models import Agent, Team
+from leads import assignment, scoring, services
+from leads.models import Lead, Stage, Timeline
+from operations.models import ItemStatus
+from operations.registry import ExecutionContext, OperationType, Outcome, Target, register, register_target
+
+
+def _allowed(membership):
+    """Managers and admins: every lead of the location; agents: their own and unowned ones."""
+    if membership.is_manager:
+        return None
+    return Q(owner__isnull=True) | Q(owner__user_id=membership.user_id)
+
+
+def _matching(location, filters):
+    """Leads matching a list filter; ISO dates from a stored selection become dates again."""
+    from leads.selectors import leads_matching
+
+    filters = dict(filters or {})
+    for key in ("created_from", "created_to"):
+        if isinstance(filters.get(key), str):
+            try:
+                filters[key] = date.fromisoformat(filters[key])
+            except ValueError:
+                raise serializers.ValidationError({"filters": [f"{key} must be a date (YYYY-MM-DD)."]}) from None
+    return leads_matching(location=location, filters=filters)
+
+
+LEADS = register_target(
+    Target(
+        key="leads",
+        label="Leads",
+        singular="lead",
+        model=Lead,
+        records=lambda location: Lead.objects.filter(location=location),
+        allowed=_allowed,
+        matching=_matching,
+        not_found_message="Lead not found",
+        forbidden_message="Insufficient permissions to update lead",
+    )
+)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What a type would do to one record: an ItemStatus value, why, and before → after."""
+
+    status: str
+    reason: str = ""
+    before: str = ""
+    after: str = ""
+
+
+class LeadOperationType(OperationType):
+    target = "leads"
+
+    def preview(self, records: list, ctx: ExecutionContext) -> dict[int, Planned]:
+        """The dry run: never writes."""
+        raise NotImplementedError
+
+
+def _label(value, choices=None) -> str:
+    if value in (None, ""):
+        return "none"
+    return str(dict(choices).get(value, value)) if choices else str(value)
+
+
+# --- Setting one field (stage, owner, team) ---------------------------------------------
+
+
+class _FieldType(LeadOperationType):
+    """Set one lead field to a value; undo restores it where it still holds that value."""
+
+    reversible = True
+
+    def field(self, ctx) -> str:
+        raise NotImplementedError
+
+    def value(self, ctx):
+        raise NotImplementedError
+
+    def describe(self, value, ctx) -> str:
+        return _label(value)
+
+    def written(self, changes: list[tuple[int, object, object]], ctx) -> None:
+        """Hook: history rows for (lead id, old, new) changes."""
+
+    def preview(self, records, ctx):
+        field, value = self.field(ctx), self.value(ctx)
+        plans = {}
+        for record in records:
+            current = getattr(record, field)
+            if current == value:
+                plans[record.pk] = Planned(ItemStatus.SKIPPED, f"Already {self.describe(value, ctx)}")
+            else:
+                plans[record.pk] = Planned(
+                    ItemStatus.SUCCEEDED, "", self.describe(current, ctx), self.describe(value, ctx)
+                )
+        return plans
+
+    def apply(self, records, ctx):
+        field, value = self.field(ctx), self.value(ctx)
+        outcomes, changes = {}, []
+        for record in records:
+            current = getattr(record, field)
+            if current == value:
+                outcomes[record.pk] = Outcome(ItemStatus.SKIPPED, f"Already {self.describe(value, ctx)}")
+            else:
+                changes.append((record.pk, current, value))
+                outcomes[record.pk] = Outcome(ItemStatus.SUCCEEDED, before={field: current})
+        self._write(changes, field, ctx)
+        return outcomes
+
+    def undo(self, records, befores, ctx):
+        field, set_value = self.field(ctx), self.value(ctx)
+        outcomes, changes = {}, []
+        for record in records:
+            before = befores.get(record.pk) or {}
+            current = getattr(record, field)
+            if field not in before:
+                outcomes[record.pk] = Outcome(ItemStatus.SKIPPED, "Nothing recorded to restore")
+            elif current != set_value:
+                outcomes[record.pk] = Outcome(
+                    ItemStatus.SKIPPED, f"Changed since the operation (now {self.describe(current, ctx)})"
+                )
+            else:
+                changes.append((record.pk, current, before[field]))
+                outcomes[record.pk] = Outcome(ItemStatus.SUCCEEDED, before={field: current})
+        self._write(changes, field, ctx)
+        return outcomes
+
+    def _write(self, changes, field, ctx) -> None:
+        by_value = defaultdict(list)
+        for pk, _, new in changes:
+            by_value[new].append(pk)
+        now = timezone.now()
+        for new, pks in by_value.items():
+            Lead.objects.filter(pk__in=pks).update(**{field: new}, last_operation=ctx.operation, updated_at=now)
+        if changes:
+            self.written(changes, ctx)
+
+
+def _reason(ctx) -> str:
+    reason = ctx.params.get("reason", "")
+    if ctx.operation.undo_of_id:
+        return f"Undo of operation {ctx.operation.undo_of_id}"
+    return reason
+
+
+@register
+class ChangeStage(_FieldType):
+    key = "change_stage"
+    label = "Change stage"
+    description = "Move leads to another stage, with a reason; written to each lead's stage history."
+
+    class Params(serializers.Serializer):
+        stage = serializers.ChoiceField(choices=Stage.choices)
+        reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    def field(self, ctx):
+        return "stage"
+
+    def value(self, ctx):
+        return ctx.params["stage"]
+
+    def describe(self, value, ctx):
+        return _label(value, Stage.choices)
+
+    def written(self, changes, ctx):
+        services.record_stage_changes(changes=changes, reason=_reason(ctx), user=ctx.user, operation=ctx.operation)
+
+
+@register
+class AssignLeads(_FieldType):
+    key = "assign"
+    label = "Assign"
+    description = "Assign leads to an agent (owner) or a team; agent changes go to the assignment trail."
+    Params = assignment.AssignParams
+
+    # Placing leads with agents (a strategy, or one agent) follows the capacity rules of
+    # leads/assignment.py; unassigning and setting a team stay plain field changes.
+    def apply(self, records, ctx):
+        if assignment.uses_capacity(ctx.params):
+            return assignment.apply_operation(records, ctx)
+        return super().apply(records, ctx)
+
+    def undo(self, records, befores, ctx):
+        if assignment.uses_capacity(ctx.params):
+            return assignment.undo_operation(records, befores, ctx)
+        return super().undo(records, befores, ctx)
+
+    def preview(self, records, ctx):
+        if assignment.uses_capacity(ctx.params):
+            return {pk: Planned(*plan) for pk, plan in assignment.preview_operation(records, ctx).items()}
+        return super().preview(records, ctx)
+
+    def field(self, ctx):
+        return "owner_id" if "agent_id" in ctx.params else "team_id"
+
+    def value(self, ctx):
+        return ctx.params.get("agent_id") if "agent_id" in ctx.params else ctx.params.get("team_id")
+
+    def describe(self, value, ctx):
+        if value is None:
+            return "unassigned"
+        names = ctx.extra.setdefault("assignee_names", {})
+        if value not in names:
+            model = Agent if "agent_id" in ctx.params else Team
+            found = (
+                model.objects.select_related("user").filter(pk=value).first()
+                if model is Agent
+                else (Team.objects.filter(pk=value).first())
+            )
+            names[value] = str(found) if found else f"#{value}"
+        return names[value]
+
+    def written(self, changes, ctx):
+        if "agent_id" in ctx.params:
+            services.record_assignments(changes=changes, reason=_reason(ctx), user=ctx.user, operation=ctx.operation)
+
+
+# --- Tags -----------------------------------------------------------------------------
+
+
+class TagParams(serializers.Serializer):
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=64, trim_whitespace=True), min_length=1, max_length=50
+    )
+
+    def validate_tags(self, value):
+        names = list(dict.fromkeys(name.strip() for name in value if name.strip()))
+        if not names:
+            raise serializers.ValidationError("Give at least one tag.")
+        return names
+
+
+def _lead_tags(records) -> dict[int, set[int]]:
+    through = Lead.tags.through
+    current = defaultdict(set)
+    for lead_id, tag_id in through.objects.filter(lead_id__in=[r.pk for r in records]).values_list("lead_id", "tag_id"):
+        current[lead_id].add(tag_id)
+    return current
+
+
+def _add(pairs: list[tuple[int, int]]) -> None:
+    through = Lead.tags.through
+    through.objects.bulk_create([through(lead_id=a, tag_id=b) for a, b in pairs], ignore_conflicts=True)
+
+
+def _remove(pairs: list[tuple[int, int]]) -> None:
+    through = Lead.tags.through
+    by_tag = defaultdict(list)
+    for lead_id, tag_id in pairs:
+        by_tag[tag_id].append(lead_id)
+    for tag_id, lead_ids in by_tag.items():
+        through.objects.filter(tag_id=tag_id, lead_id__in=lead_ids).delete()
+
+
+class _TagType(LeadOperationType):
+    reversible = True
+    Params = TagParams
+    adding: bool
+
+    def _plan(self, records, tags: dict, ctx) -> dict[int, tuple[Planned, list[int]]]:
+        current = _lead_tags(records)
+        names = ctx.params["tags"]
+        plans = {}
+        for record in records:
+            have = current[record.pk]
+            if self.adding:
+                change = [name for name in names if name.lower() not in tags or tags[name.lower()].pk not in have]
+            else:
+                change = [name for name in names if name.lower() in tags and tags[name.lower()].pk in have]
+            ids = [tags[n.lower()].pk for n in change if n.lower() in tags]
+            if not change:
+                reason = "Already has these tags" if self.adding else "Has none of these tags"
+                plans[record.pk] = (Planned(ItemStatus.SKIPPED, reason), ids)
+            else:
+                sign = "+" if self.adding else "-"
+                plans[record.pk] = (
+                    Planned(ItemStatus.SUCCEEDED, "", f"{len(have)} tags", ", ".join(sign + n for n in change)),
+                    ids,
+                )
+        return plans
+
+    def preview(self, records, ctx):
+        tags = services.tags_by_name(location=ctx.location, names=ctx.params["tags"], create=False)
+        return {pk: plan for pk, (plan, _) in self._plan(records, tags, ctx).items()}
+
+    def apply(self, records, ctx):
+        tags = services.tags_by_name(location=ctx.location, names=ctx.params["tags"], create=self.adding)
+        outcomes, pairs = {}, []
+        for pk, (plan, ids) in self._plan(records, tags, ctx).items():
+            if plan.status == ItemStatus.SKIPPED:
+                outcomes[pk] = Outcome(ItemStatus.SKIPPED, plan.reason)
+            else:
+                pairs += [(pk, tag_id) for tag_id in ids]
+                outcomes[pk] = Outcome(ItemStatus.SUCCEEDED, before={"added" if self.adding else "removed": ids})
+        (_add if self.adding else _remove)(pairs)
+        services.touch_leads(
+            ids=[pk for pk, o in outcomes.items() if o.status == ItemStatus.SUCCEEDED], operation=ctx.operation
+        )
+        return outcomes
+
+    def undo(self, records, befores, ctx):
+        key = "added" if self.adding else "removed"
+        current = _lead_tags(records)
+        outcomes, pairs = {}, []
+        for record in records:
+            ids = (befores.get(record.pk) or {}).get(key) or []
+            if self.adding:
+                restore = [tag_id for tag_id in ids if tag_id in current[record.pk]]
+            else:
+                restore = [tag_id for tag_id in ids if tag_id not in current[record.pk]]
+            if not ids:
+                outcomes[record.pk] = Outcome(ItemStatus.SKIPPED, "Nothing recorded to restore")
+            elif not restore:
+                outcomes[record.pk] = Outcome(ItemStatus.SKIPPED, "Changed since the operation (tags already restored)")
+            else:
+                pairs += [(record.pk, tag_id) for tag_id in restore]
+                outcomes[record.pk] = Outcome(ItemStatus.SUCCEEDED, before={key: restore})
+        from leads.models import Tag
+
+        existing = set(Tag.objects.filter(pk__in={t for _, t in pairs}).values_list("pk", flat=True))
+        pairs = [(lead, tag) for lead, tag in pairs if tag in existing]
+        (_remove if self.adding else _add)(pairs)
+        services.touch_leads(ids=[pk for pk, _ in pairs], operation=ctx.operation)
+        return outcomes
+
+
+@register
+class AddTags(_TagType):
+    key = "add_tags"
+    label = "Add tags"
+    description = "Add tags to leads; tags that do not exist yet are created."
+    adding = True
+
+
+@register
+class RemoveTags(_TagType):
+    key = "remove_tags"
+    label = "Remove tags"
+    description = "Remove tags from leads."
+    adding = False
+
+
+# --- Score ----------------------------------------------------------------------------
+
+
+class ScoreParams(serializers.Serializer):
+    budget = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="Context: the budget assumed for leads without one",
+    )
+    timeline = serializers.ChoiceField(
+        choices=Timeline.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Context: the timeline assumed when unknown",
+    )
+
+
+@register
+class ScoreLeads(LeadOperationType):
+    key = "score"
+    label = "Score"
+    description = "Score leads 0-100 with the location's transparent rules and classify hot / warm / cold."
+    reversible = True
+    Params = ScoreParams
+
+    def _scores(self, records, ctx):
+        config = scoring.config_for(ctx.location)
+        context = {k: v for k, v in ctx.params.items() if v not in (None, "")}
+        return {r.pk: scoring.explain(r, config=config, context=context) for r in records}
+
+    def preview(self, records, ctx):
+        scores = self._scores(records, ctx)
+        plans = {}
+        for r in records:
+            new = scores[r.pk]
+            before = f"{_label(r.score)} {r.classification}".strip()
+            after = f"{new.score} {new.classification}"
+            if (r.score, r.classification) == (new.score, new.classification):
+                plans[r.pk] = Planned(ItemStatus.SKIPPED, f"Score unchanged ({after})")
+            else:
+                plans[r.pk] = Planned(ItemStatus.SUCCEEDED, "", before, after)
+        return plans
+
+    def apply(self, records, ctx):
+        scores = self._scores(records, ctx)
+        outcomes, groups = {}, defaultdict(list)
+        for r in records:
+            new = scores[r.pk]
+            if (r.score, r.classification) == (new.score, new.classification):
+                outcomes[r.pk] = Outcome(ItemStatus.SKIPPED, f"Score unchanged ({new.score} {new.classification})")
+                continue
+            groups[(new.score, new.classification)].append(r.pk)
+            outcomes[r.pk] = Outcome(
+                ItemStatus.SUCCEEDED,
+                before={"score": r.score, "classification": r.classification, "set": [new.score, new.classification]},
+            )
+        now = timezone.now()
+        for (score, classification), pks in groups.items():
+            Lead.objects.filter(pk__in=pks).update(
+                score=score, classification=classification, last_operation=ctx.operation, updated_at=now
+            )
+        return outcomes
+
+    def undo(self, records, befores, ctx):
+        outcomes, groups = {}, defaultdict(list)
+        for r in records:
+            before = befores.get(r.pk) or {}
+            if "set" not in before:
+                outcomes[r.pk] = Outcome(ItemStatus.SKIPPED, "Nothing recorded to restore")
+            elif [r.score, r.classification] != before["set"]:
+                outcomes[r.pk] = Outcome(
+                    ItemStatus.SKIPPED, f"Changed since the operation (now {_label(r.score)} {r.classification})"
+                )
+            else:
+                groups[(before["score"], before["classification"])].append(r.pk)
+                outcomes[r.pk] = Outcome(
+                    ItemStatus.SUCCEEDED, before={"score": r.score, "classification": r.classification}
+                )
+        now = timezone.now()
+        for (score, classification), pks in groups.items():
+            Lead.objects.filter(pk__in=pks).update(
+                score=score, classification=classification, last_operation=ctx.operation, updated_at=now
+            )
+        return outcomes
+
+
+# The message and export types live beside this module; importing registers them.
+from leads import outbound_types  # noqa: E402, F401

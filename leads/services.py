@@ -1,0 +1,103 @@
+"""Writes on leads shared by operation types, pages and the API."""
+
+from django.db.models import F
+from django.utils import timezone
+
+from leads.models import Lead, LeadAssignment, MessageTemplate, StageChange, Tag
+
+
+def tags_by_name(*, location, names: list[str], create: bool) -> dict[str, Tag]:
+    """The location's tags with these names (case-insensitive), creating missing ones if asked."""
+    wanted = {name.strip().lower(): name.strip() for name in names if name.strip()}
+    found = {tag.name.lower(): tag for tag in Tag.objects.filter(location=location) if tag.name.lower() in wanted}
+    if create:
+        missing = [Tag(location=location, name=name) for key, name in wanted.items() if key not in found]
+        if missing:
+            Tag.objects.bulk_create(missing, ignore_conflicts=True)
+            for tag in Tag.objects.filter(location=location, name__in=[t.name for t in missing]):
+                found[tag.name.lower()] = tag
+    return found
+
+
+def record_stage_changes(*, changes: list[tuple[int, str, str]], reason: str, user, operation) -> None:
+    """Write the stage history rows for (lead id, from, to) changes."""
+    StageChange.objects.bulk_create(
+        StageChange(lead_id=lead_id, from_stage=old, to_stage=new, reason=reason, changed_by=user, operation=operation)
+        for lead_id, old, new in changes
+    )
+
+
+def record_assignments(*, changes: list[tuple[int, int | None, int | None]], reason: str, user, operation) -> None:
+    LeadAssignment.objects.bulk_create(
+        LeadAssignment(
+            lead_id=lead_id,
+            from_agent_id=old,
+            to_agent_id=new,
+            reason=reason,
+            strategy="manual",
+            assigned_by=user,
+            operation=operation,
+        )
+        for lead_id, old, new in changes
+    )
+
+
+def touch_leads(*, ids: list[int], operation) -> None:
+    Lead.objects.filter(pk__in=ids).update(last_operation=operation, updated_at=timezone.now())
+
+
+def note_template_use(*, template_id: int, count: int) -> None:
+    MessageTemplate.objects.filter(pk=template_id).update(
+        usage_count=F("usage_count") + count, last_used_at=timezone.now()
+    )
+
+
+def save_template(*, template: MessageTemplate, user=None) -> MessageTemplate:
+    """Validate the placeholders and save (raises django ValidationError)."""
+    from django.core.exceptions import ValidationError
+
+    from leads import messaging
+
+    errors = {}
+    for field in ("subject", "body"):
+        try:
+            messaging.validate(getattr(template, field))
+        except messaging.TemplateError as exc:
+            errors[field] = [str(exc)]
+    if errors:
+        raise ValidationError(errors)
+    if template.pk is None and user is not None:
+        template.created_by = user
+    template.full_clean(exclude=["location", "created_by"])
+    template.save()
+    return template
+
+
+def create_lead_operation(
+    *,
+    user,
+    location,
+    operation_type: str,
+    params: dict,
+    ids: list[int] | None = None,
+    filters: dict | None = None,
+    description: str = "",
+    scheduled_for=None,
+    draft: bool = False,
+):
+    """Create (and queue, schedule or keep as draft) a lead operation; raises the engine's errors."""
+    from operations import engine
+
+    operation, _ = engine.create_operation(
+        user=user,
+        location=location,
+        target="leads",
+        operation_type=operation_type,
+        params=params,
+        ids=ids,
+        filters=filters,
+        metadata={"description": description} if description else {},
+        scheduled_for=scheduled_for,
+        draft=draft,
+    )
+    return operation

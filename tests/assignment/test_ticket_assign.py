@@ -1,0 +1,70 @@
+"""The ticket `assign` bulk operation follows the capacity rules and writes the audit trail."""
+
+from accounts.models import Availability
+from operations import engine
+from operations.models import ItemStatus, OperationStatus
+from tests import factories
+from tickets.models import Ticket, TicketAssignment
+
+
+def _run(user, location, params, ids, **kwargs):
+    operation, _ = engine.create_operation(
+        user=user, location=location, target="tickets", operation_type="assign", params=params, ids=ids, **kwargs
+    )
+    engine.run_operation(operation.pk)
+    operation.refresh_from_db()
+    return operation
+
+
+def test_ticket_assign_stops_at_capacity_counting_leads_too(location, manager, make_agents):
+    (agent,) = make_agents(1, max_capacity=3)
+    factories.make_lead(location, owner=agent)
+    tickets = [factories.make_ticket(location) for _ in range(4)]
+
+    operation = _run(manager, location, {"agent_id": agent.pk}, [t.pk for t in tickets])
+
+    assert operation.status == OperationStatus.COMPLETED
+    assert (operation.successful, operation.failed) == (2, 2)
+    errors = set(operation.items.filter(status=ItemStatus.FAILED).values_list("error_message", flat=True))
+    assert errors == {f"{agent.display_name} is at capacity (3/3)."}
+    assert Ticket.objects.filter(assignee=agent).count() == 2
+    rows = TicketAssignment.objects.filter(operation=operation)
+    assert sorted(rows.values_list("ticket_id", flat=True)) == sorted(
+        Ticket.objects.filter(assignee=agent).values_list("pk", flat=True)
+    )
+    assert {(r.to_agent_id, r.assigned_by_id, r.strategy) for r in rows} == {(agent.pk, manager.pk, "manual")}
+
+
+def test_ticket_assign_to_an_offline_agent_fails_every_ticket(location, manager, make_agents):
+    (agent,) = make_agents(1, availability=Availability.OFFLINE)
+    ticket = factories.make_ticket(location)
+    operation = _run(manager, location, {"agent_id": agent.pk}, [ticket.pk])
+    assert operation.failed == 1
+    assert "offline" in operation.items.get().error_message
+    assert TicketAssignment.objects.count() == 0
+
+
+def test_ticket_assign_undo_restores_previous_assignees_and_audits_it(location, manager, make_agents):
+    old, new = make_agents(2)
+    ticket = factories.make_ticket(location, assignee=old)
+    operation = _run(manager, location, {"agent_id": new.pk}, [ticket.pk])
+    ticket.refresh_from_db()
+    assert ticket.assignee == new
+
+    undo = engine.undo_operation(operation=operation, user=manager)
+    engine.run_operation(undo.pk)
+
+    ticket.refresh_from_db()
+    assert ticket.assignee == old
+    trail = list(TicketAssignment.objects.filter(ticket=ticket).order_by("pk").values_list("from_agent", "to_agent"))
+    assert trail == [(old.pk, new.pk), (new.pk, old.pk)]
+
+
+def test_ticket_unassign_is_audited(location, manager, make_agents):
+    (agent,) = make_agents(1)
+    ticket = factories.make_ticket(location, assignee=agent)
+    operation = _run(manager, location, {"agent_id": None}, [ticket.pk])
+    assert operation.successful == 1
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+    assert TicketAssignment.objects.get().from_agent == agent

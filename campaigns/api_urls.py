@@ -1,0 +1,19 @@
+from django.urls import path
+
+from campaigns import api, webhooks
+from config.api import api_path
+
+app_name = "campaigns-api"
+
+urlpatterns = [
+    *api_path("campaigns/create", api.CampaignCreateApi, "create"),
+    *api_path("campaigns/preview", api.CampaignPreviewApi, "preview"),
+    path("campaigns/webhooks/status", webhooks.status_callback, name="status-callback"),
+    path("campaigns/webhooks/status/", webhooks.status_callback),
+    *api_path("campaigns", api.CampaignListApi, "list"),
+    *api_path("campaigns/<int:campaign_id>", api.CampaignDetailApi, "detail"),
+    *api_path("campaigns/<int:campaign_id>/contacts", api.CampaignContactsApi, "contacts"),
+    *api_path("campaigns/<int:campaign_id>/start", api.CampaignStartApi, "start"),
+    *api_path("campaigns/<int:campaign_id>/pause", api.CampaignPauseApi, "pause"),
+    *api_path("campaigns/<int:campaign_id>/resume", api.CampaignResumeApi, "resume"),
+]

@@ -1,0 +1,237 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+
+
+class CampaignState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    PAUSED = "paused", "Paused"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+# The state machine: every allowed move, nothing else.
+TRANSITIONS = {
+    CampaignState.DRAFT: {CampaignState.PENDING},
+    CampaignState.PENDING: {CampaignState.RUNNING, CampaignState.FAILED},
+    CampaignState.RUNNING: {CampaignState.PAUSED, CampaignState.COMPLETED, CampaignState.FAILED},
+    CampaignState.PAUSED: {CampaignState.RUNNING, CampaignState.FAILED},
+    CampaignState.COMPLETED: set(),
+    CampaignState.FAILED: set(),
+}
+
+
+def default_business_days() -> list[int]:
+    return [1, 2, 3, 4, 5]
+
+
+def default_backoff_hours() -> list[float]:
+    return [1, 4, 24]
+
+
+def default_retryable_outcomes() -> list[str]:
+    return ["no-answer", "busy", "failed"]
+
+
+class Campaign(models.Model):
+    location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="campaigns")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="campaigns"
+    )
+    name = models.CharField(max_length=200)
+    agent = models.ForeignKey(
+        "accounts.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="campaigns"
+    )
+    state = models.CharField(max_length=16, choices=CampaignState.choices, default=CampaignState.DRAFT)
+    timezone = models.CharField(max_length=64, default="UTC")
+    default_region = models.CharField(max_length=2, default="US")
+    scheduled_start_time = models.DateTimeField(null=True, blank=True)
+    pacing_seconds = models.PositiveIntegerField(default=10)
+    max_concurrent_calls = models.PositiveIntegerField(default=1)
+    business_hours_enabled = models.BooleanField(default=True)
+    business_days = models.JSONField(default=default_business_days)  # ISO weekdays, 1 = Monday
+    business_start = models.TimeField(default=datetime.time(9, 0))
+    business_end = models.TimeField(default=datetime.time(17, 0))
+    max_retries = models.PositiveIntegerField(default=3)
+    backoff_hours = models.JSONField(default=default_backoff_hours)
+    retryable_outcomes = models.JSONField(default=default_retryable_outcomes)
+    settings_snapshot = models.JSONField(default=dict, blank=True)
+    source_filename = models.CharField(max_length=255, blank=True)
+    import_errors = models.JSONField(default=list, blank=True)
+    duplicates_skipped = models.PositiveIntegerField(default=0)
+
+    # Counters, bumped in the same transaction as the change they count.
+    total_contacts = models.PositiveIntegerField(default=0)
+    calls_made = models.PositiveIntegerField(default=0)
+    completed_contacts = models.PositiveIntegerField(default=0)
+    failed_contacts = models.PositiveIntegerField(default=0)
+    answered_calls = models.PositiveIntegerField(default=0)
+    total_talk_seconds = models.PositiveBigIntegerField(default=0)
+    consecutive_errors = models.PositiveIntegerField(default=0)
+    last_called_at = models.DateTimeField(null=True, blank=True)
+    next_call_at = models.DateTimeField(null=True, blank=True)  # pacing: no call starts before this
+    failure_reason = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["location", "state"]), models.Index(fields=["state"])]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def finished_contacts(self) -> int:
+        return self.completed_contacts + self.failed_contacts
+
+    @property
+    def progress_percent(self) -> int:
+        return round(100 * self.finished_contacts / self.total_contacts) if self.total_contacts else 0
+
+    @property
+    def success_rate(self) -> float | None:
+        """Answered contacts among the finished ones, in percent; None before any finished."""
+        finished = self.finished_contacts
+        return round(100 * self.completed_contacts / finished, 1) if finished else None
+
+    @property
+    def average_duration_seconds(self) -> int | None:
+        return round(self.total_talk_seconds / self.answered_calls) if self.answered_calls else None
+
+    @property
+    def average_duration_display(self) -> str:
+        seconds = self.average_duration_seconds
+        return "—" if seconds is None else f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class ContactStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CALLING = "calling", "Calling"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+class CampaignContact(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="contacts")
+    phone = models.CharField(max_length=20)
+    name = models.CharField(max_length=200, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    row_number = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=ContactStatus.choices, default=ContactStatus.PENDING)
+    outcome = models.CharField(max_length=20, blank=True)  # last terminal call status
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_called_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    current_call = models.ForeignKey("Call", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "phone"], name="unique_campaign_phone")]
+        indexes = [
+            models.Index(fields=["campaign", "status", "next_attempt_at"]),
+            models.Index(fields=["status", "locked_until"]),
+        ]
+
+    def __str__(self):
+        return f"{self.name or self.phone}"
+
+
+class CallStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    INITIATED = "initiated", "Initiated"
+    RINGING = "ringing", "Ringing"
+    IN_PROGRESS = "in-progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    BUSY = "busy", "Busy"
+    NO_ANSWER = "no-answer", "No answer"
+    FAILED = "failed", "Failed"
+    CANCELED = "canceled", "Canceled"
+
+
+TERMINAL_CALL_STATUSES = {
+    CallStatus.COMPLETED,
+    CallStatus.BUSY,
+    CallStatus.NO_ANSWER,
+    CallStatus.FAILED,
+    CallStatus.CANCELED,
+}
+# A call's state only moves forward along this order; terminal states share the last rank.
+CALL_STATUS_RANK = {
+    CallStatus.QUEUED: 0,
+    CallStatus.INITIATED: 1,
+    CallStatus.RINGING: 2,
+    CallStatus.IN_PROGRESS: 3,
+    **{status: 4 for status in TERMINAL_CALL_STATUSES},
+}
+
+
+class Call(models.Model):
+    """One dial attempt of one contact."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="calls")
+    contact = models.ForeignKey(CampaignContact, on_delete=models.CASCADE, related_name="calls")
+    attempt = models.PositiveIntegerField()
+    backend = models.CharField(max_length=20)
+    placed_by = models.CharField(max_length=120, blank=True)  # host:pid of the dialing worker
+    call_sid = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    status = models.CharField(max_length=16, choices=CallStatus.choices, default=CallStatus.QUEUED)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    error_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["contact", "attempt"], name="unique_call_attempt")]
+
+    def __str__(self):
+        return f"{self.call_sid or self.pk} ({self.status})"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_CALL_STATUSES
+
+
+class CallEvent(models.Model):
+    """A status callback as received; (call, status) is unique, so a repeat is recognised."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=16)
+    payload = models.JSONField(default=dict)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["call", "status"], name="unique_call_event")]
+
+    def __str__(self):
+        return f"{self.call_id}: {self.status}"
+
+
+class DialerLease(models.Model):
+    """Which dialer loop owns one of a campaign's loop slots, until when.
+
+    Bounds the loops per campaign: a loop runs only while it holds its slot's lease, hands
+    the lease to the task it re-enqueues, and the minute tick restarts only expired slots.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="dialer_leases")
+    slot = models.PositiveSmallIntegerField()
+    holder = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "slot"], name="unique_dialer_slot")]
+
+    def __str__(self):
+        return f"{self.campaign_id}/{self.slot}: {self.holder} until {self.expires_at}"

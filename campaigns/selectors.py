@@ -1,0 +1,54 @@
+"""Campaign reads, tenant-scoped through accounts.selectors.locations_for."""
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.selectors import agents_for, locations_for
+from campaigns.models import Call, Campaign, CampaignContact, CampaignState, ContactStatus
+
+
+def campaigns_for(*, user, location=None, state: str = "") -> QuerySet[Campaign]:
+    """The campaigns the user may see (of one location when given), optionally of one state."""
+    campaigns = Campaign.objects.filter(location__in=locations_for(user)).select_related("agent__user", "location")
+    if location is not None:
+        campaigns = campaigns.filter(location=location)
+    if state:
+        campaigns = campaigns.filter(state=state)
+    return campaigns
+
+
+def campaign_for(*, user, campaign_id: int) -> Campaign:
+    """One campaign of the user's locations, or Http404."""
+    return get_object_or_404(campaigns_for(user=user), pk=campaign_id)
+
+
+def contacts_of(*, campaign: Campaign, status: str = "") -> QuerySet[CampaignContact]:
+    contacts = campaign.contacts.select_related("current_call")
+    if status:
+        contacts = contacts.filter(status=status)
+    return contacts.order_by("id")
+
+
+def call_for(*, user, campaign: Campaign, contact_id: int) -> tuple[CampaignContact, list[Call]]:
+    contact = get_object_or_404(campaign.contacts.all(), pk=contact_id)
+    return contact, list(contact.calls.order_by("attempt").prefetch_related("events"))
+
+
+def campaign_agents(*, user, location=None):
+    agents = agents_for(user)
+    return agents.filter(location=location) if location is not None else agents
+
+
+def contact_status_counts(*, campaign: Campaign) -> dict[str, int]:
+    from django.db.models import Count
+
+    counts = dict(campaign.contacts.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    return {status: counts.get(status, 0) for status in ContactStatus.values}
+
+
+def state_counts(*, user, location=None) -> dict[str, int]:
+    from django.db.models import Count
+
+    rows = campaigns_for(user=user, location=location).values_list("state").annotate(n=Count("id"))
+    counts = dict(rows.values_list("state", "n"))
+    return {state: counts.get(state, 0) for state in CampaignState.values}

@@ -1,0 +1,222 @@
+"""Campaign pages: list with cards, create with upload and preview, detail with contacts."""
+
+import csv
+import datetime
+import zoneinfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from rest_framework import serializers
+
+from campaigns import selectors, services
+from campaigns.api import create_from_upload, preview_of, validated_settings
+from campaigns.models import CampaignState, ContactStatus
+from campaigns.serializers import RETRYABLE_CHOICES
+
+LIVE_STATES = (CampaignState.PENDING, CampaignState.RUNNING)
+WEEKDAYS = [(1, "Mon"), (2, "Tue"), (3, "Wed"), (4, "Thu"), (5, "Fri"), (6, "Sat"), (7, "Sun")]
+ACTIONS = {
+    "start": services.start_campaign,
+    "pause": services.pause_campaign,
+    "resume": services.resume_campaign,
+}
+
+
+@login_required
+def campaign_list(request):
+    state = request.GET.get("state", "")
+    if state not in CampaignState.values:
+        state = ""
+    campaigns = list(selectors.campaigns_for(user=request.user, location=request.location, state=state)[:200])
+    context = {
+        "campaigns": campaigns,
+        "state": state,
+        "states": CampaignState.choices,
+        "counts": selectors.state_counts(user=request.user, location=request.location),
+        "live": any(c.state in LIVE_STATES for c in campaigns),
+    }
+    if request.htmx:
+        return render(request, "campaigns/_cards.html", context)
+    return render(request, "campaigns/list.html", context)
+
+
+def _settings_from_form(post, location) -> dict:
+    """The create form's fields in the API's settings shape (validated by the same serializer)."""
+    tz_name = post.get("timezone") or "UTC"
+    start = None
+    if post.get("scheduled_start_time"):
+        try:
+            naive = datetime.datetime.fromisoformat(post["scheduled_start_time"])
+            start = naive.replace(tzinfo=zoneinfo.ZoneInfo(tz_name)).isoformat()
+        except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+            start = post["scheduled_start_time"]
+    backoff = [part.strip() for part in post.get("backoff_hours", "").split(",") if part.strip()]
+    return {
+        "name": post.get("name", ""),
+        "location_id": location.pk if location else None,
+        "agent_id": post.get("agent_id") or None,
+        "timezone": tz_name,
+        "default_region": post.get("default_region") or "US",
+        "scheduled_start_time": start,
+        "pacing": {"delay_seconds": post.get("pacing_seconds") or 10},
+        "business_hours": {
+            "enabled": post.get("business_hours_enabled") == "on",
+            "days": post.getlist("days"),
+            "start_time": post.get("start_time") or "09:00",
+            "end_time": post.get("end_time") or "17:00",
+        },
+        "retry_policy": {
+            "max_retries": post.get("max_retries") or 0,
+            "backoff_hours": backoff or [1],
+            "retryable_outcomes": post.getlist("retryable_outcomes"),
+        },
+    }
+
+
+def _error_list(detail) -> list[str]:
+    from config.api import _flatten
+
+    return [f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in _flatten(detail)]
+
+
+@login_required
+def campaign_create(request):
+    if request.location is None:
+        raise Http404("You are not a member of any location.")
+    form = request.POST if request.method == "POST" else None
+    errors: list[str] = []
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if request.POST.get("preview"):
+            return _preview(request, upload)
+        if upload is None:
+            errors.append("Choose a contact file (CSV, XLSX, XLS or TXT).")
+        else:
+            try:
+                settings = validated_settings(
+                    raw=_settings_from_form(request.POST, request.location), user=request.user
+                )
+                campaign, result = create_from_upload(upload=upload, settings=settings, user=request.user)
+            except serializers.ValidationError as exc:
+                errors = _error_list(exc.detail)
+            else:
+                messages.success(
+                    request,
+                    f"Created “{campaign.name}” with {len(result.contacts)} contacts"
+                    f" ({result.duplicates} duplicates skipped, {len(result.errors)} rows with errors).",
+                )
+                return redirect("campaigns:detail", campaign_id=campaign.pk)
+    context = {
+        "form": form,
+        "errors": errors,
+        "agents": selectors.campaign_agents(user=request.user, location=request.location),
+        "timezones": sorted(zoneinfo.available_timezones()),
+        "default_timezone": request.location.timezone,
+        "weekdays": WEEKDAYS,
+        "retryable_choices": RETRYABLE_CHOICES,
+        "selected_days": [int(d) for d in form.getlist("days")] if form else [1, 2, 3, 4, 5],
+        "selected_outcomes": form.getlist("retryable_outcomes") if form else ["no-answer", "busy", "failed"],
+    }
+    return render(request, "campaigns/create.html", context, status=400 if errors else 200)
+
+
+def _preview(request, upload):
+    context: dict = {"preview": None, "error": ""}
+    if upload is None:
+        context["error"] = "Choose a file to preview."
+    else:
+        try:
+            region = (request.POST.get("default_region") or "US").upper()
+            context["preview"] = preview_of(upload=upload, default_region=region)
+        except serializers.ValidationError as exc:
+            context["error"] = " ".join(_error_list(exc.detail))
+    return render(request, "campaigns/_preview.html", context)
+
+
+@login_required
+def campaign_detail(request, campaign_id: int):
+    campaign = selectors.campaign_for(user=request.user, campaign_id=campaign_id)
+    status = request.GET.get("status", "")
+    if status not in ContactStatus.values:
+        status = ""
+    page = Paginator(selectors.contacts_of(campaign=campaign, status=status), 50).get_page(request.GET.get("page"))
+    context = {
+        "campaign": campaign,
+        "counts": selectors.contact_status_counts(campaign=campaign),
+        "status": status,
+        "statuses": ContactStatus.choices,
+        "page": page,
+        "live": campaign.state in LIVE_STATES or campaign.contacts.filter(status=ContactStatus.CALLING).exists(),
+    }
+    if request.htmx:
+        return render(request, "campaigns/_live.html", context)
+    return render(request, "campaigns/detail.html", context)
+
+
+@login_required
+@require_POST
+def campaign_action(request, campaign_id: int, action: str):
+    campaign = selectors.campaign_for(user=request.user, campaign_id=campaign_id)
+    try:
+        if action == "delete":
+            services.delete_campaign(campaign_id=campaign.pk)
+            messages.success(request, f"Deleted “{campaign.name}”.")
+            return redirect("campaigns:list")
+        if action not in ACTIONS:
+            raise Http404("Unknown action.")
+        ACTIONS[action](campaign_id=campaign.pk)
+    except services.IllegalTransition as exc:
+        messages.error(request, str(exc))
+    next_url = request.POST.get("next", "")
+    if next_url.startswith("/") and not next_url.startswith("//"):
+        return redirect(next_url)
+    return redirect("campaigns:detail", campaign_id=campaign.pk)
+
+
+@login_required
+def contact_calls(request, campaign_id: int, contact_id: int):
+    campaign = selectors.campaign_for(user=request.user, campaign_id=campaign_id)
+    contact, calls = selectors.call_for(user=request.user, campaign=campaign, contact_id=contact_id)
+    return render(request, "campaigns/_call.html", {"campaign": campaign, "contact": contact, "calls": calls})
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+def export_contacts(request, campaign_id: int):
+    campaign = selectors.campaign_for(user=request.user, campaign_id=campaign_id)
+    status = request.GET.get("status", "")
+    contacts = selectors.contacts_of(campaign=campaign, status=status if status in ContactStatus.values else "")
+    meta_keys = sorted({key for meta in contacts.values_list("metadata", flat=True) for key in (meta or {})})
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(
+            ["name", "phone", "status", "outcome", "attempts", "duration_seconds", "last_called_at", *meta_keys]
+        )
+        for contact in contacts.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    contact.name,
+                    contact.phone,
+                    contact.status,
+                    contact.outcome,
+                    contact.attempts,
+                    "" if contact.duration_seconds is None else contact.duration_seconds,
+                    contact.last_called_at.isoformat() if contact.last_called_at else "",
+                    *[(contact.metadata or {}).get(key, "") for key in meta_keys],
+                ]
+            )
+
+    filename = f"campaign-{campaign.pk}-contacts-{timezone.now():%Y%m%d-%H%M}.csv"
+    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,5 +1,7 @@
 """Shared fixtures: two tenants and a user of every role, so every view test has an outsider."""
 
+import os
+
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
@@ -62,3 +64,36 @@ def api_for(db):
         return client
 
     return make
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests need Debian's chromium: skipped without it, a failure under REQUIRE_BROWSER=1."""
+    from tests.browser import chromium_missing_reason
+
+    browser_items = [item for item in items if item.get_closest_marker("browser")]
+    reason = chromium_missing_reason() if browser_items else None
+    if reason is None:
+        return
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        raise pytest.UsageError(f"REQUIRE_BROWSER=1 but {reason}")
+    for item in browser_items:
+        item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """A headless chromium (see tests/browser.py)."""
+    from tests.browser import launched_browser
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM beside Playwright's event loop
+    with launched_browser() as launched:
+        yield launched
+
+
+@pytest.fixture
+def browser_page(browser):
+    from tests.browser import DEFAULT_TIMEOUT_MS
+
+    page = browser.new_page()
+    page.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    return page

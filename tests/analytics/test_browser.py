@@ -1,36 +1,25 @@
 """The analytics page in a real chromium: charts drawn, the period picker updates in place."""
 
-from pathlib import Path
-
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-CHROMIUM = "/usr/lib/chromium/chromium"
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed"),
 ]
 
 
 @pytest.fixture
-def browser_page(live_server, admin_user, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def browser_page(browser, live_server, admin_user):
+    """A page whose browser is logged in as admin_user (session cookie of a test client)."""
     client = Client()
     client.force_login(admin_user)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context()
-        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
-        page = context.new_page()
-        yield page
-        browser.close()
+    context = browser.new_context()
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
+    return context.new_page()
 
 
 def test_charts_render_and_the_period_picker_updates_in_place(history, browser_page, live_server):

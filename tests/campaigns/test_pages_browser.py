@@ -1,33 +1,15 @@
 """The campaign pages in a real chromium: upload with preview, create, start, live progress, call modal."""
 
-from pathlib import Path
-
 import pytest
 
 from campaigns import dialer
 from campaigns.models import Campaign
 from tests.campaigns.conftest import MONDAY_10AM, sim
 
-CHROMIUM = "/usr/lib/chromium/chromium"
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed"),
 ]
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM beside playwright's event loop
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        page = browser.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
 
 
 def test_create_start_watch_and_inspect_a_campaign(live_server, browser_page, manager, agent, tmp_path):

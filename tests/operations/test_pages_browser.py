@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from django.urls import reverse
 
 from accounts.models import Role
@@ -19,13 +18,10 @@ from operations.models import BulkOperation, OperationStatus
 from tests import factories
 from tests.workers import database_url, running_workers, sqlite_file_database, wait_until
 
-CHROMIUM = "/usr/lib/chromium/chromium"
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.workers,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed"),
 ]
 
 
@@ -88,22 +84,6 @@ def data(location):
     user = factories.make_user("browser-manager", location=location, role=Role.MANAGER, password="pw-browser")
     tickets = [factories.make_ticket(location, status="open") for _ in range(120)]
     return user, tickets
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop; the ORM calls of the test run beside it.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
-            # The test's ORM calls beside Playwright's event loop opened their own connection.
-            connections.close_all()
 
 
 def log_in(page, base, user):

@@ -1,7 +1,5 @@
 """The leads list in a real chromium: HTMX filters keep their state in the URL, and selection works."""
 
-from pathlib import Path
-
 import pytest
 from django.urls import reverse
 
@@ -10,25 +8,15 @@ from leads.models import Stage
 from leads.selectors import LEADS_PER_PAGE
 from tests import factories
 
-CHROMIUM = "/usr/lib/chromium/chromium"
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed"),
 ]
 
 
 @pytest.fixture
-def page(live_server, monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM beside playwright's event loop
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        page = browser.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
+def page(browser_page, live_server):
+    return browser_page
 
 
 def log_in(page, base_url: str) -> None:

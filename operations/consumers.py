@@ -1,5 +1,6 @@
 import asyncio
 import contextlib
+import logging
 import uuid
 
 from channels.db import database_sync_to_async
@@ -7,6 +8,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from operations import progress
 from operations.selectors import visible_operations
+
+logger = logging.getLogger(__name__)
 
 
 class BulkOperationConsumer(AsyncJsonWebsocketConsumer):
@@ -18,6 +21,26 @@ class BulkOperationConsumer(AsyncJsonWebsocketConsumer):
     """
 
     POLL_SECONDS = 1.0
+    LAYER_RETRY_SECONDS = 5.0
+
+    # channels' consumer loop awaits `channel_receive` (the layer's receive) beside the
+    # socket's; with Redis down that raises and would end the socket. The setter keeps the
+    # layer's function and the loop gets a receive that waits for the layer to come back.
+    @property
+    def channel_receive(self):
+        return self._receive_from_layer
+
+    @channel_receive.setter
+    def channel_receive(self, layer_receive):
+        self._layer_receive = layer_receive
+
+    async def _receive_from_layer(self):
+        while True:
+            try:
+                return await self._layer_receive()
+            except Exception as exc:  # the layer is down: the database poll carries progress meanwhile
+                logger.warning("Channel layer unreachable (%s); retrying in %ss", exc, self.LAYER_RETRY_SECONDS)
+                await asyncio.sleep(self.LAYER_RETRY_SECONDS)
 
     async def connect(self):
         self.poller = None

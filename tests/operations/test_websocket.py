@@ -6,6 +6,7 @@ consumer threads use their own database connections, so the data must be committ
 
 import asyncio
 import os
+import socket as socket_module
 import uuid
 
 import pytest
@@ -255,3 +256,34 @@ def test_a_worker_in_another_process_reports_to_the_socket(manager, location, tm
         "completed",
         40,
     )
+
+
+async def test_socket_keeps_carrying_progress_from_the_database_when_redis_is_down(
+    manager, location, settings, monkeypatch
+):
+    with socket_module.socket() as probe:  # a port nothing listens on: Redis is down
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": f"redis://127.0.0.1:{closed_port}/0", "socket_timeout": 1}]},
+        }
+    }
+    settings.BULK_CHUNK_SIZE = 2
+    monkeypatch.setattr(BulkOperationConsumer, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(BulkOperationConsumer, "LAYER_RETRY_SECONDS", 0.05)
+    operation = await database_sync_to_async(new_operation)(manager, location, count=4)
+    communicator = socket(operation.pk, await headers_for(manager))
+    assert (await communicator.connect())[0]
+    assert (await communicator.receive_json_from(timeout=5))["processed_tickets"] == 0
+
+    await database_sync_to_async(BulkOperation.objects.filter(pk=operation.pk).update)(
+        status=OperationStatus.IN_PROGRESS
+    )
+    await asyncio.sleep(0.3)  # the layer's receive fails meanwhile, again and again
+    await database_sync_to_async(engine.process_next_chunk)(operation.pk)
+    update = await communicator.receive_json_from(timeout=5)
+    await communicator.disconnect()
+
+    assert (update["type"], update["processed_tickets"]) == ("progress_update", 2)

@@ -8,6 +8,7 @@ The lock on the operation row serialises chunks of one operation across workers 
 makes cancellation exact: a cancel waits for the chunk in flight, then no chunk starts.
 """
 
+import contextlib
 import json
 import logging
 import time
@@ -15,7 +16,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from rest_framework import serializers
@@ -35,6 +36,8 @@ from operations.registry import ExecutionContext, Outcome, get_target, get_type
 logger = logging.getLogger(__name__)
 
 ITEM_INSERT_BATCH = 5000
+# Pauses (seconds) before a chunk is tried again on a new connection after losing the database.
+RECONNECT_PAUSES = (0.5, 1, 2, 4)
 
 
 class TooManyActiveOperations(Exception):
@@ -233,7 +236,7 @@ def run_operation(operation_id, *, slice_seconds: float | None = None) -> str:
     slice_seconds = settings.BULK_SLICE_SECONDS if slice_seconds is None else slice_seconds
     deadline = time.monotonic() + slice_seconds
     while True:
-        result, last_object_id = process_next_chunk(operation.pk)
+        result, last_object_id = _next_chunk_surviving_disconnects(operation.pk)
         if result == DONE:
             return _complete(operation.pk)
         if result == STOPPED:
@@ -244,6 +247,23 @@ def run_operation(operation_id, *, slice_seconds: float | None = None) -> str:
         if time.monotonic() >= deadline:
             queue.enqueue_run(operation.pk)
             return PROGRESSED
+
+
+def _next_chunk_surviving_disconnects(operation_id) -> tuple[str, int | None]:
+    """process_next_chunk, tried again on a new connection when the database went away.
+
+    A restart or failover of the database rolls the chunk back; without this the task would
+    fail and the operation wait for the watchdog. Past the last pause the error propagates.
+    """
+    for pause in RECONNECT_PAUSES:
+        try:
+            return process_next_chunk(operation_id)
+        except (OperationalError, InterfaceError):
+            logger.warning("Operation %s lost its database connection; trying again in %ss", operation_id, pause)
+            with contextlib.suppress(DatabaseError):
+                connection.close()
+            time.sleep(pause)
+    return process_next_chunk(operation_id)
 
 
 def process_next_chunk(operation_id) -> tuple[str, int | None]:

@@ -141,7 +141,9 @@ class Command(BaseCommand):
         location = Location.objects.get(slug=SLUG)
         baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         started = time.perf_counter()
-        rows = exporting.export_queryset(Lead.objects.filter(location=location), fields=FIELDS, fmt="csv", path=path)
+        rows = exporting.export_queryset(
+            Lead.objects.filter(location=location), fields=FIELDS, fmt="csv", path=path, allow_copy=allow_copy
+        )
         seconds = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         self.stdout.write(

@@ -13,8 +13,16 @@
   };
   var charts = [];
 
+  // Chart.js sizes a canvas through its style. HTMX would carry that into markup, which the
+  // Content-Security-Policy refuses as a style attribute: its settle step copies an old element's
+  // attributes onto the new one of the same id, and its Back snapshot is HTML. So the charts are
+  // released before a swap or a snapshot, and drawn again once the new content has settled.
   function destroyCharts() {
-    charts.forEach(function (chart) { chart.destroy(); });
+    charts.forEach(function (chart) {
+      var canvas = chart.canvas;
+      chart.destroy();
+      canvas.removeAttribute("style");
+    });
     charts = [];
   }
 
@@ -112,6 +120,10 @@
   }, true);
 
   document.addEventListener("DOMContentLoaded", render);
-  // The page's only HTMX swap is the analytics body: redraw after it settles.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.shouldSwap) { destroyCharts(); }
+  });
+  document.addEventListener("htmx:beforeHistorySave", destroyCharts);
+  // The page's only HTMX swap is the analytics body (or Back's snapshot): redraw after it settles.
   document.addEventListener("htmx:afterSettle", render);
 })();

@@ -1,6 +1,8 @@
 // Checkbox selection for the list pages' bulk bar. The bar and the rows are re-rendered by
 // htmx on every filter, sort or page change, so all state lives in the DOM and handlers
-// are delegated from the document.
+// are delegated from the document. Also what the Content-Security-Policy keeps out of the
+// templates: inline styles (data-width-percent, data-tag-color) and htmx's hx-on handlers and
+// trigger filters, which need eval (data-swap-statuses, the selectionChanged event).
 (function () {
   "use strict";
 
@@ -42,6 +44,12 @@
     p.form.hidden = checked === 0;
   }
 
+  // The user changed the selection: a step of the bulk bar that depends on it listens
+  // (hx-trigger="selectionChanged from:body").
+  function announce() {
+    document.body.dispatchEvent(new CustomEvent("selectionChanged", { bubbles: true }));
+  }
+
   document.addEventListener("change", function (event) {
     var target = event.target;
     if (!target.matches("[data-select-row], [data-select-page]")) return;
@@ -51,6 +59,7 @@
       p.rows.forEach(function (box) { box.checked = target.checked; });
     }
     refresh(p);
+    announce();
   });
 
   document.addEventListener("click", function (event) {
@@ -60,10 +69,12 @@
     if (target.matches("[data-select-all-matching]")) {
       setAllMatching(p, true);
       refresh(p);
+      announce();
     } else if (target.matches("[data-clear-selection]")) {
       p.rows.forEach(function (box) { box.checked = false; });
       setAllMatching(p, false);
       refresh(p);
+      announce();
     }
   });
 
@@ -74,4 +85,44 @@
   }
   document.addEventListener("DOMContentLoaded", init);
   document.addEventListener("htmx:afterSettle", init);
+
+  // An element with data-swap-statuses="422 429" (or inside one) has those error responses
+  // swapped in like a 200, not treated as errors: they carry the form and its messages.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var scope = event.target.closest && event.target.closest("[data-swap-statuses]");
+    if (!scope) return;
+    var statuses = scope.dataset.swapStatuses.split(/\s+/);
+    if (statuses.indexOf(String(event.detail.xhr.status)) !== -1) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  // Widths and colours computed on the server arrive as data attributes and are set through
+  // the CSSOM, which the policy allows (it refuses style="…" attributes).
+  function each(root, selector, apply) {
+    if (root.matches && root.matches(selector)) apply(root);
+    root.querySelectorAll(selector).forEach(apply);
+  }
+
+  function applyStyles(root) {
+    each(root, "[data-width-percent]", function (el) {
+      el.style.width = el.dataset.widthPercent + "%";
+    });
+    each(root, "[data-tag-color]", function (el) {
+      el.style.setProperty("--tag-color", el.dataset.tagColor);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { applyStyles(document); });
+  document.addEventListener("htmx:load", function (event) { applyStyles(event.target); });
+
+  // htmx keeps a snapshot of the page's HTML for Back, where the styles set above would come
+  // back as style attributes, which the policy refuses: leave them out of the snapshot (the
+  // restored page gets them from htmx:load) and set them again once it is taken.
+  document.addEventListener("htmx:beforeHistorySave", function (event) {
+    var root = event.detail.historyElt;
+    each(root, "[data-width-percent], [data-tag-color]", function (el) { el.removeAttribute("style"); });
+    setTimeout(function () { applyStyles(root); }, 0);
+  });
 })();

@@ -1,4 +1,5 @@
-// Campaign pages: drag-and-drop upload, the pacing slider's value, the call-details modal, confirmations.
+// Campaign pages: drag-and-drop upload, the pacing slider's value, the call-details modal (opened by
+// click or Enter), confirmations.
 (function () {
   "use strict";
 
@@ -41,6 +42,12 @@
       var dialog = document.getElementById("call-dialog");
       if (dialog && !dialog.open) dialog.showModal();
     }
+  });
+
+  // Rows that open the call details on click (role="button") open them on Enter too.
+  document.addEventListener("keyup", function (event) {
+    var row = event.key === "Enter" && event.target.closest && event.target.closest("[data-click-on-enter]");
+    if (row) row.click();
   });
 
   document.addEventListener("submit", function (event) {

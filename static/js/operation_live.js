@@ -1,7 +1,8 @@
 // Live progress of a bulk operation's page. Opens the operation's WebSocket and updates the
 // counters and the progress bar on each progress_update; on operation_completed it reloads
 // the server-rendered partial. While the socket is live, window.operationSocketLive is true,
-// which pauses the partial's own htmx polling (hx-trigger="every 2s [!operationSocketLive]");
+// which pauses the partial's own htmx polling (hx-trigger="every 2s" on an element marked
+// data-poll-unless-socket: its polls are cancelled below, as a trigger filter would need eval);
 // if the socket cannot open or closes before the end, polling takes over again.
 (function () {
   "use strict";
@@ -117,6 +118,13 @@
     socket.addEventListener("error", fallBack);
     socket.addEventListener("close", fallBack);
   }
+
+  // A poll is a request the partial itself issues; reloadLive() issues its requests from the body.
+  document.addEventListener("htmx:confirm", function (event) {
+    if (window.operationSocketLive && event.target.matches("[data-poll-unless-socket]")) {
+      event.preventDefault();
+    }
+  });
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);

@@ -21,7 +21,7 @@ def test_agents_page_shows_load_capacity_utilisation_and_edit_forms_to_managers(
     assert response.status_code == 200
     assert "Zed" in body
     assert "1 leads · 1 tickets" in body
-    assert "width: 50%" in body
+    assert 'data-width-percent="50"' in body
     assert f'hx-post="/agents/{agent.pk}/capacity/"' in body
 
 

@@ -22,6 +22,7 @@ def test_create_start_watch_and_inspect_a_campaign(live_server, browser_page, ma
     page.goto(f"{live_server.url}/campaigns/")
     page.get_by_text("No campaigns").wait_for()
     page.click("text=New campaign >> nth=0")
+    page.wait_for_load_state()  # htmx must be listening before the file input changes
     contacts = tmp_path / "contacts.csv"
     contacts.write_text("Phone,Name,Company\n+12125550101,Ann,Acme\n+12125550102,Bob,Initech\nbad,Cy,X\n")
     page.set_input_files("#id_file", str(contacts))

@@ -146,7 +146,7 @@ def test_live_page_of_a_running_operation_polls_and_offers_cancel(client_for, ma
 
     body = client_for(manager).get(url("detail", operation)).content.decode()
 
-    assert 'hx-trigger="every 2s [!operationSocketLive]"' in body
+    assert 'hx-trigger="every 2s" data-poll-unless-socket' in body
     assert url("cancel", operation) in body
     assert url("undo", operation) not in body
     assert '<meta http-equiv="refresh"' in body  # Without JS a refresh shows progress.

@@ -17,6 +17,7 @@ from accounts.serializers import (
     LocationOutputSerializer,
     MeOutputSerializer,
 )
+from config.api import ApiPagination
 
 
 class MeApi(APIView):
@@ -40,6 +41,7 @@ class LocationListApi(generics.ListAPIView):
     """The locations (tenants) you belong to, with your role in each."""
 
     serializer_class = LocationOutputSerializer
+    pagination_class = ApiPagination
     filter_backends = []
 
     def get_queryset(self):
@@ -69,6 +71,7 @@ class AgentListApi(generics.ListAPIView):
     """Agents with their load (open leads + open tickets), capacity, utilisation and performance."""
 
     serializer_class = AgentCapacityOutputSerializer
+    pagination_class = ApiPagination
     filterset_class = AgentFilter
 
     def get_queryset(self):

@@ -99,7 +99,7 @@ class MeOutputSerializer(serializers.Serializer):
     username = serializers.CharField()
     first_name = serializers.CharField()
     last_name = serializers.CharField()
-    email = serializers.EmailField()
+    email = serializers.CharField(help_text="An email address, or empty")
     is_superuser = serializers.BooleanField()
     memberships = MembershipOutputSerializer(many=True)
 

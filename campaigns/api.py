@@ -4,7 +4,6 @@ from django.conf import settings as django_settings
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,7 +21,7 @@ from campaigns.serializers import (
     PreviewOutput,
     StateFilterInput,
 )
-from config.api import Conflict
+from config.api import ApiPagination, Conflict
 
 PREVIEW_SAMPLE = 10
 
@@ -122,6 +121,8 @@ class CampaignPreviewApi(APIView):
 
 
 class CampaignListApi(APIView):
+    pagination_class = ApiPagination
+
     @extend_schema(
         parameters=[StateFilterInput],
         responses={200: CampaignOutput(many=True)},
@@ -131,7 +132,7 @@ class CampaignListApi(APIView):
         filters = StateFilterInput(data=request.query_params)
         filters.is_valid(raise_exception=True)
         campaigns = selectors.campaigns_for(user=request.user, state=filters.validated_data.get("state", ""))
-        paginator = LimitOffsetPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(campaigns, request, view=self)
         return paginator.get_paginated_response(CampaignOutput(page, many=True).data)
 
@@ -154,6 +155,8 @@ class CampaignDetailApi(APIView):
 
 
 class CampaignContactsApi(APIView):
+    pagination_class = ApiPagination
+
     @extend_schema(
         parameters=[ContactFilterInput],
         responses={200: ContactOutput(many=True)},
@@ -165,7 +168,7 @@ class CampaignContactsApi(APIView):
         filters.is_valid(raise_exception=True)
         wanted = filters.validated_data.get("state") or filters.validated_data.get("status") or ""
         contacts = selectors.contacts_of(campaign=campaign, status=wanted)
-        paginator = LimitOffsetPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(contacts, request, view=self)
         return paginator.get_paginated_response(ContactOutput(page, many=True).data)
 

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 import phonenumbers
 from charset_normalizer import from_bytes
+from django.conf import settings
 
 PHONE_WORDS = ("phone", "mobile", "cell", "tel", "telephone", "number", "msisdn", "whatsapp", "gsm", "handy")
 PHONE_EXACT = ("no", "nr", "num", "mob", "tlf", "fon")
@@ -34,6 +35,12 @@ LAST_NAME_WORDS = ("last_name", "lastname", "last", "surname", "family_name")
 DELIMITERS = ",;\t|"
 SAMPLE_ROWS = 50
 MAX_ROWS = 500_000
+# A zip bomb named .xlsx is refused from the sizes its archive declares, before anything is
+# inflated (zipfile never inflates a part past its declared size): worksheet XML deflates about
+# 10:1, so a part packed more than MAX_INFLATE_RATIO:1, or a workbook unpacking to more than
+# MAX_UNPACKED_FACTOR times the upload limit, is not a real contact list.
+MAX_INFLATE_RATIO = 100
+MAX_UNPACKED_FACTOR = 10
 
 
 class ContactFileError(ValueError):
@@ -149,11 +156,17 @@ def _decode(data: bytes) -> tuple[str, str]:
 
 
 def _text_rows(text: str) -> tuple[list[list], str]:
+    if "\x00" in text:
+        raise ContactFileError("The file holds NUL characters: it is not a text file (CSV, TXT).")
     lines = [line for line in text.splitlines()[:SAMPLE_ROWS] if line.strip()]
     if not lines:
         raise ContactFileError("The file has no rows.")
-    delimiter = _sniff_delimiter(lines)
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        delimiter = _sniff_delimiter(lines)
+        # newline="": rows may end in \r\n, \n or a lone \r (old Mac exports).
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise ContactFileError(f"The file cannot be read as CSV: {exc}.") from None
     return rows, delimiter
 
 
@@ -174,6 +187,8 @@ def _sniff_delimiter(lines: list[str]) -> str:
 def _xlsx_rows(data: bytes) -> list[list]:
     from openpyxl import load_workbook
 
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        _check_unpacked_size(archive)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:
@@ -181,8 +196,29 @@ def _xlsx_rows(data: bytes) -> list[list]:
     try:
         sheet = workbook.worksheets[0]
         return [list(row) for row in sheet.iter_rows(values_only=True)]
+    except Exception as exc:  # a damaged worksheet inside a sound archive
+        raise ContactFileError(f"The Excel workbook cannot be read: {exc}.") from exc
     finally:
         workbook.close()
+
+
+def _check_unpacked_size(archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook that would unpack to far more than a real one (a zip bomb)."""
+    megabyte = 1024 * 1024
+    limit = settings.MAX_UPLOAD_SIZE * MAX_UNPACKED_FACTOR
+    parts = archive.infolist()
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > limit:
+        raise ContactFileError(
+            f"The workbook would unpack to {unpacked / megabyte:,.0f} MB, more than the"
+            f" {limit / megabyte:,.0f} MB allowed; it was not read."
+        )
+    for part in parts:
+        if part.file_size > megabyte and part.file_size > MAX_INFLATE_RATIO * max(part.compress_size, 1):
+            raise ContactFileError(
+                f"The workbook's part {part.filename} is packed {part.file_size // max(part.compress_size, 1):,}:1,"
+                " like a zip bomb; it was not read."
+            )
 
 
 def _xls_rows(data: bytes) -> list[list]:

@@ -17,6 +17,7 @@ from campaigns import selectors, services
 from campaigns.api import create_from_upload, preview_of, validated_settings
 from campaigns.models import CampaignState, ContactStatus
 from campaigns.serializers import RETRYABLE_CHOICES
+from operations.results import neutralize_formula
 
 LIVE_STATES = (CampaignState.PENDING, CampaignState.RUNNING)
 WEEKDAYS = [(1, "Mon"), (2, "Tue"), (3, "Wed"), (4, "Thu"), (5, "Fri"), (6, "Sat"), (7, "Sun")]
@@ -203,16 +204,17 @@ def export_contacts(request, campaign_id: int):
             ["name", "phone", "status", "outcome", "attempts", "duration_seconds", "last_called_at", *meta_keys]
         )
         for contact in contacts.iterator(chunk_size=2000):
+            # Names and metadata are the uploaded file's cells: a formula in one is neutralised.
             yield writer.writerow(
                 [
-                    contact.name,
+                    neutralize_formula(contact.name),
                     contact.phone,
                     contact.status,
                     contact.outcome,
                     contact.attempts,
                     "" if contact.duration_seconds is None else contact.duration_seconds,
                     contact.last_called_at.isoformat() if contact.last_called_at else "",
-                    *[(contact.metadata or {}).get(key, "") for key in meta_keys],
+                    *[neutralize_formula((contact.metadata or {}).get(key, "")) for key in meta_keys],
                 ]
             )
 

@@ -6,6 +6,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.selectors import locations_for, membership_for
+from config.api import ApiPagination
 from leads.filters import LeadFilter, TagFilter
 from leads.models import Lead, Tag
 from leads.serializers import LeadInputSerializer, LeadOutputSerializer, TagInputSerializer, TagOutputSerializer
@@ -38,6 +39,7 @@ def _check_can_edit_lead(user, lead: Lead) -> None:
 
 class LeadListCreateApi(generics.ListAPIView):
     serializer_class = LeadOutputSerializer
+    pagination_class = ApiPagination
     filterset_class = LeadFilter
 
     def get_queryset(self):
@@ -86,6 +88,7 @@ def _tags_for(user):
 
 class TagListCreateApi(generics.ListAPIView):
     serializer_class = TagOutputSerializer
+    pagination_class = ApiPagination
     filterset_class = TagFilter
 
     def get_queryset(self):

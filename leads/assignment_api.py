@@ -16,7 +16,7 @@ from leads import assignment
 from leads.assignment import AUTOMATIC_STRATEGIES, AssignmentError, Strategy
 from leads.models import Lead
 from operations import engine
-from operations.serializers import BulkOperationOutput
+from operations.serializers import BulkOperationOutput, StrictSerializer
 
 # Up to this many leads are assigned in the request; more run as a bulk operation.
 SYNC_LIMIT = getattr(settings, "BULK_ASSIGN_SYNC_LIMIT", 500)
@@ -69,12 +69,20 @@ def _assignment_response(row) -> Response:
     return Response(AssignmentOutput(row).data)
 
 
+# An id is positive and fits a 64-bit column: another number is a 400 (SQLite cannot even bind it).
+MAX_ID = 2**63 - 1
+
+
 class LeadAssignInput(serializers.Serializer):
-    agent_id = serializers.IntegerField(required=False, allow_null=True, help_text="The agent; or use a strategy")
+    agent_id = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text="The agent; or use a strategy"
+    )
     strategy = serializers.ChoiceField(
         choices=Strategy.choices, required=False, help_text="Without agent_id: an automatic strategy picks"
     )
-    team_id = serializers.IntegerField(required=False, allow_null=True, help_text="Pick within this team")
+    team_id = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text="Pick within this team"
+    )
     notes = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
@@ -89,7 +97,7 @@ class LeadAssignInput(serializers.Serializer):
 class LeadAssignApi(APIView):
     @extend_schema(
         request=LeadAssignInput,
-        responses=AssignmentOutput,
+        responses={200: AssignmentOutput, 409: None},
         summary="Assign an unassigned lead, checking the agent's availability and capacity",
         description="409 when the agent is at capacity, away or offline, or the lead is already assigned "
         "(use reassign).",
@@ -115,7 +123,7 @@ class LeadAssignApi(APIView):
 
 
 class LeadReassignInput(serializers.Serializer):
-    agent_id = serializers.IntegerField()
+    agent_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     reason = serializers.CharField(max_length=400)
     notes = serializers.CharField(max_length=90, required=False, allow_blank=True, default="")
 
@@ -123,7 +131,7 @@ class LeadReassignInput(serializers.Serializer):
 class LeadReassignApi(APIView):
     @extend_schema(
         request=LeadReassignInput,
-        responses=AssignmentOutput,
+        responses={200: AssignmentOutput, 409: None},
         summary="Reassign a lead: a reason is required, the previous agent is recorded",
         description="409 when the new agent is at capacity, away or offline, or already owns the lead.",
     )
@@ -145,8 +153,8 @@ class LeadReassignApi(APIView):
         return _assignment_response(row)
 
 
-class BulkAssignInput(serializers.Serializer):
-    lead_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1)
+class BulkAssignInput(StrictSerializer):
+    lead_ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), min_length=1)
     strategy = serializers.ChoiceField(choices=Strategy.choices)
     agent_id = serializers.IntegerField(required=False, allow_null=True, help_text="For the manual strategy")
     team_id = serializers.IntegerField(required=False, allow_null=True, help_text="Only agents of this team")
@@ -160,6 +168,7 @@ class BulkAssignInput(serializers.Serializer):
         return list(dict.fromkeys(value))
 
     def validate(self, attrs):
+        attrs = super().validate(attrs)
         if attrs["strategy"] == Strategy.MANUAL and not attrs.get("agent_id"):
             raise serializers.ValidationError({"agent_id": ["The manual strategy needs agent_id."]})
         if attrs["strategy"] != Strategy.MANUAL and attrs.get("agent_id"):
@@ -196,7 +205,7 @@ class BulkAssignApi(APIView):
 
     @extend_schema(
         request=BulkAssignInput,
-        responses={200: BulkAssignOutput, 202: BulkOperationOutput},
+        responses={200: BulkAssignOutput, 202: BulkOperationOutput, 429: None},
         summary="Assign many leads with a strategy: round_robin, capacity_based, performance_based or manual",
         description=f"Up to {SYNC_LIMIT} leads are assigned at once and answered per lead (200); larger "
         "batches run as a bulk operation (202, the operation: progress, cancel, undo). Nothing is assigned "

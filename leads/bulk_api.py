@@ -20,12 +20,12 @@ from config.api import error_response
 from leads import messaging, services
 from leads.models import Lead, MessageTemplate, Stage, TemplateCategory
 from operations import engine
-from operations.serializers import BulkOperationOutput
+from operations.serializers import BulkOperationOutput, StrictSerializer
 
 BULK_UPDATE_SYNC_LIMIT = 100
 
 
-class BulkUpdateInput(serializers.Serializer):
+class BulkUpdateInput(StrictSerializer):
     class Updates(serializers.Serializer):
         stage = serializers.ChoiceField(choices=Stage.choices, required=False)
         reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
@@ -48,6 +48,7 @@ class BulkUpdateInput(serializers.Serializer):
     location = LocationField(required=False, allow_null=True)
 
     def validate(self, attrs):
+        attrs = super().validate(attrs)
         raw = self.initial_data.get("updates") if isinstance(self.initial_data, dict) else None
         unknown = sorted(set(raw) - set(self.Updates().fields)) if isinstance(raw, dict) else []
         if unknown:
@@ -99,7 +100,7 @@ class BulkUpdateOutput(serializers.Serializer):
 class LeadBulkUpdateApi(APIView):
     @extend_schema(
         request=BulkUpdateInput,
-        responses={200: BulkUpdateOutput, 202: BulkUpdateOutput},
+        responses={200: BulkUpdateOutput, 202: BulkUpdateOutput, 429: None},
         description=(
             "Update several fields of many leads. Each field becomes one bulk operation. Up to "
             f"{BULK_UPDATE_SYNC_LIMIT} leads: run now, 200 with per-lead results. More: 202 with the "
@@ -222,11 +223,17 @@ def _templates(user):
     return MessageTemplate.objects.filter(location__in=locations_for(user))
 
 
+class TemplateListQueryInput(serializers.Serializer):
+    category = serializers.ChoiceField(choices=TemplateCategory.choices, required=False)
+
+
 class MessageTemplateListApi(APIView):
-    @extend_schema(responses=TemplateSerializer(many=True))
+    @extend_schema(parameters=[TemplateListQueryInput], responses=TemplateSerializer(many=True))
     def get(self, request):
+        query = TemplateListQueryInput(data=request.query_params)
+        query.is_valid(raise_exception=True)
         templates = _templates(request.user)
-        if category := request.query_params.get("category"):
+        if category := query.validated_data.get("category"):
             templates = templates.filter(category=category)
         return Response(TemplateSerializer(templates, many=True).data)
 
@@ -270,21 +277,29 @@ class MessageTemplateDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class TemplatePreviewInput(serializers.Serializer):
+    lead_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
 class MessageTemplatePreviewApi(APIView):
     @extend_schema(
-        request=inline_serializer("TemplatePreviewInput", {"lead_id": serializers.IntegerField()}),
+        request=TemplatePreviewInput,
         responses=inline_serializer(
             "TemplatePreviewOutput", {"subject": serializers.CharField(), "body": serializers.CharField()}
         ),
     )
     def post(self, request, pk):
         template = MessageTemplateDetailApi()._get(request, pk)
-        lead_id = request.data.get("lead_id")
-        if not isinstance(lead_id, int):
-            raise serializers.ValidationError({"lead_id": ["A lead id is required."]})
-        lead = Lead.objects.filter(pk=lead_id, location=template.location).first()
+        data = TemplatePreviewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        lead = Lead.objects.filter(pk=data.validated_data["lead_id"], location=template.location).first()
         if lead is None:
             raise NotFound("Lead not found.")
-        return Response(
-            {"subject": messaging.render(template.subject, lead), "body": messaging.render(template.body, lead)}
-        )
+        try:
+            rendered = {
+                "subject": messaging.render(template.subject, lead),
+                "body": messaging.render(template.body, lead),
+            }
+        except messaging.TemplateError as exc:  # stored before its placeholders were checked: never rendered
+            raise serializers.ValidationError({"template": [str(exc)]}) from None
+        return Response(rendered)

@@ -2,10 +2,12 @@
 
 import csv
 import io
+import zipfile
 import zoneinfo
 from dataclasses import dataclass, field
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
@@ -30,6 +32,10 @@ SELECTION_METHODS = [
     ("list", "From the leads list"),
 ]
 MAX_UPLOAD_ROWS = 100_000
+# A spreadsheet of IDs deflates about 10:1; one packed far tighter, or unpacking to more than
+# MAX_UNPACKED_FACTOR times the upload limit, is a zip bomb and is not opened.
+MAX_INFLATE_RATIO = 100
+MAX_UNPACKED_FACTOR = 10
 
 
 # --- Parameter forms, one per type: params() gives the type's raw parameters ------------
@@ -252,34 +258,66 @@ def jsonable_filters(cleaned: dict) -> dict:
 
 def _read_upload(upload) -> list[str]:
     """The first non-empty cell of every row of a CSV or XLSX file."""
+    limit = settings.MAX_UPLOAD_SIZE
+    if upload.size > limit:
+        raise ValidationError(f"The file is larger than {limit / (1024 * 1024):g} MB.")
     name = (upload.name or "").lower()
     if name.endswith((".xlsx", ".xlsm")):
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(upload, read_only=True, data_only=True)
-        except Exception as exc:
-            raise ValidationError(f"Could not read the spreadsheet: {exc}") from None
-        values = []
-        for row in workbook.active.iter_rows(values_only=True):
-            cell = next((c for c in row if c not in (None, "")), None)
-            if cell is not None:
-                values.append(str(int(cell)) if isinstance(cell, float) and cell.is_integer() else str(cell))
-            if len(values) > MAX_UPLOAD_ROWS:
-                break
-        workbook.close()
-        return values
-    raw = upload.read(20 * 1024 * 1024 + 1)
+        return _read_workbook(upload)
+    raw = upload.read()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
+    if "\x00" in text:
+        raise ValidationError("The file is not a CSV file (it holds binary data).")
     values = []
-    for row in csv.reader(io.StringIO(text)):
-        cell = next((c.strip() for c in row if c.strip()), None)
-        if cell is not None:
-            values.append(cell)
+    try:
+        for row in csv.reader(io.StringIO(text, newline="")):
+            cell = next((c.strip() for c in row if c.strip()), None)
+            if cell is not None:
+                values.append(cell)
+    except csv.Error as exc:
+        raise ValidationError(f"Could not read the CSV file: {exc}.") from None
     return values
+
+
+def _read_workbook(upload) -> list[str]:
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            _check_unpacked_size(archive)
+    except zipfile.BadZipFile as exc:
+        raise ValidationError(f"Could not read the spreadsheet: {exc}") from None
+    upload.seek(0)
+    values = []
+    try:
+        workbook = load_workbook(upload, read_only=True, data_only=True)
+        try:
+            for row in workbook.active.iter_rows(values_only=True):
+                cell = next((c for c in row if c not in (None, "")), None)
+                if cell is not None:
+                    values.append(str(int(cell)) if isinstance(cell, float) and cell.is_integer() else str(cell))
+                if len(values) > MAX_UPLOAD_ROWS:
+                    break
+        finally:
+            workbook.close()
+    except Exception as exc:
+        raise ValidationError(f"Could not read the spreadsheet: {exc}") from None
+    return values
+
+
+def _check_unpacked_size(archive: zipfile.ZipFile) -> None:
+    """Refuse a zip bomb from the sizes the archive declares, before anything is inflated
+    (zipfile never inflates a part past its declared size)."""
+    megabyte = 1024 * 1024
+    parts = archive.infolist()
+    too_big = sum(part.file_size for part in parts) > settings.MAX_UPLOAD_SIZE * MAX_UNPACKED_FACTOR
+    if too_big or any(
+        part.file_size > megabyte and part.file_size > MAX_INFLATE_RATIO * max(part.compress_size, 1) for part in parts
+    ):
+        raise ValidationError("The spreadsheet would unpack to far more than a spreadsheet of IDs; it was not read.")
 
 
 class MessageTemplateForm(forms.ModelForm):

@@ -52,6 +52,8 @@ def _bound(request, location):
             selection = form.selection(request.POST)
         except ValidationError as exc:
             errors += exc.messages
+    else:  # shown by the count and preview partials too, which render no form (an empty upload…)
+        errors += [message for messages in form.errors.values() for message in messages]
     return operation_type, form, params_form, selection, errors
 
 
@@ -249,13 +251,14 @@ def template_preview(request, pk):
     """HTMX: the template rendered for a chosen lead of the location."""
     template = _template_or_404(request, pk)
     lead = get_object_or_404(Lead, pk=request.GET.get("lead") or 0, location=template.location)
+    context = {"template": template, "lead": lead}
+    try:
+        context |= {"subject": messaging.render(template.subject, lead), "body": messaging.render(template.body, lead)}
+    except messaging.TemplateError as exc:  # stored before its placeholders were checked: say so, never render it
+        context["error"] = f"This template cannot be rendered: {exc}"
     return render(
         request,
         "leads/templates_preview.html" if not request.htmx else "leads/_templates_preview.html",
-        {
-            "template": template,
-            "lead": lead,
-            "subject": messaging.render(template.subject, lead),
-            "body": messaging.render(template.body, lead),
-        },
+        context,
+        status=400 if "error" in context else 200,
     )

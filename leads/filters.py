@@ -3,6 +3,7 @@
 import django_filters
 
 from accounts.selectors import agents_for, locations_for, teams_for
+from config.api import IsoDateTimeFilter
 from leads.models import Classification, Lead, Stage, Tag
 from leads.selectors import search_condition
 
@@ -35,8 +36,8 @@ class LeadFilter(django_filters.FilterSet):
     tag = django_filters.ModelChoiceFilter(field_name="tags", queryset=_tags, help_text="Tag id")
     score_min = django_filters.NumberFilter(field_name="score", lookup_expr="gte")
     score_max = django_filters.NumberFilter(field_name="score", lookup_expr="lte")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     q = django_filters.CharFilter(
         method="search", help_text="Every word in the name, email or phone; a whole email matches exactly"
     )

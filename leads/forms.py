@@ -1,3 +1,5 @@
+import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
@@ -63,4 +65,30 @@ def parse_lead_filters(query: str, *, location: Location) -> dict:
     form = LeadFilterForm(QueryDict(query), location=location)
     if not form.is_valid():
         raise ValidationError(form.errors.as_data())
+    return form.cleaned_data
+
+
+def clean_lead_filters(filters: dict, *, location: Location) -> dict:
+    """A filters dict (the API's `filters`, a stored selection) validated like the list's query string.
+
+    Each value is one text, number or date, as in the query string; an unknown key or a value of
+    another kind is an error, never a filter that is silently dropped and so matches every lead.
+    Raises ValidationError with a message per key.
+    """
+    known = set(LeadFilterForm.base_fields) - set(NON_FILTER_KEYS)
+    errors, data = {}, {}
+    for key, value in filters.items():
+        if key not in known:
+            errors[key] = ["Unknown filter."]
+        elif isinstance(value, datetime.date):
+            data[key] = value.isoformat()
+        elif isinstance(value, str | int | float) and not isinstance(value, bool):
+            data[key] = str(value)
+        elif value is not None:
+            errors[key] = ["Must be one text, number or date."]
+    form = LeadFilterForm(data, location=location)
+    if not form.is_valid():
+        errors.update({key: list(messages) for key, messages in form.errors.items()})
+    if errors:
+        raise ValidationError(errors)
     return form.cleaned_data

@@ -6,8 +6,8 @@ Every type also answers `preview(records, ctx)`: what it would do to each record
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.utils import timezone
 from rest_framework import serializers
@@ -27,17 +27,15 @@ def _allowed(membership):
 
 
 def _matching(location, filters):
-    """Leads matching a list filter; ISO dates from a stored selection become dates again."""
+    """Leads matching a list filter, validated as the leads list validates its query string."""
+    from leads.forms import clean_lead_filters
     from leads.selectors import leads_matching
 
-    filters = dict(filters or {})
-    for key in ("created_from", "created_to"):
-        if isinstance(filters.get(key), str):
-            try:
-                filters[key] = date.fromisoformat(filters[key])
-            except ValueError:
-                raise serializers.ValidationError({"filters": [f"{key} must be a date (YYYY-MM-DD)."]}) from None
-    return leads_matching(location=location, filters=filters)
+    try:
+        cleaned = clean_lead_filters(filters or {}, location=location)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError({"filters": exc.message_dict}) from None
+    return leads_matching(location=location, filters=cleaned)
 
 
 LEADS = register_target(

@@ -80,8 +80,9 @@ class LeadTagSerializer(serializers.ModelSerializer):
 
 class LeadOutputSerializer(serializers.ModelSerializer):
     full_name = serializers.CharField(read_only=True)
+    email = serializers.CharField(read_only=True, help_text="An email address, or empty")
     owner_name = serializers.SerializerMethodField()
-    team_name = serializers.CharField(source="team.name", default=None, read_only=True)
+    team_name = serializers.CharField(source="team.name", default=None, read_only=True, allow_null=True)
     tags = LeadTagSerializer(many=True, read_only=True)
 
     class Meta:

@@ -1,5 +1,7 @@
 """GET /api/v1/bulk-operations/analytics: the analytics page's figures as JSON."""
 
+from datetime import date, timedelta
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -11,6 +13,10 @@ from accounts.selectors import default_location_for, locations_for
 from operations import analytics
 from operations.registry import targets, types_for
 
+# A period runs from midnight of its first day to midnight after its last, in the location's
+# time zone and then in UTC: a day of margin at each end of the calendar keeps both datetimes.
+FIRST_DAY, LAST_DAY = date.min + timedelta(days=1), date.max - timedelta(days=1)
+
 
 class AnalyticsQueryInput(serializers.Serializer):
     """The period (last N days, or start..end) and the optional filters."""
@@ -18,7 +24,9 @@ class AnalyticsQueryInput(serializers.Serializer):
     days = serializers.IntegerField(required=False, min_value=1, max_value=analytics.MAX_PERIOD_DAYS)
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
-    user = serializers.IntegerField(required=False, min_value=1, help_text="Only operations this user created")
+    user = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="Only operations this user created"
+    )
     operation_type = serializers.CharField(
         required=False, allow_blank=True, help_text='A type key ("update_status") or "target.key" ("tickets.assign")'
     )
@@ -29,6 +37,9 @@ class AnalyticsQueryInput(serializers.Serializer):
         if (start is None) != (end is None):
             raise serializers.ValidationError({"end" if start else "start": ["Give both start and end, or neither."]})
         if start is not None:
+            for name, day in (("start", start), ("end", end)):
+                if not FIRST_DAY <= day <= LAST_DAY:
+                    raise serializers.ValidationError({name: [f"Give a date from {FIRST_DAY} to {LAST_DAY}."]})
             if attrs.get("days"):
                 raise serializers.ValidationError({"days": ["Give either days or start and end, not both."]})
             if start > end:
@@ -187,7 +198,7 @@ class AnalyticsOutput(serializers.Serializer):
 class BulkOperationAnalyticsApi(APIView):
     @extend_schema(
         parameters=[AnalyticsApiInput],
-        responses=AnalyticsOutput,
+        responses={200: AnalyticsOutput, 404: None},
         summary="Bulk-operation analytics over a period",
         description="The figures of the analytics page: last `days` days (default 30) or `start`..`end`.",
     )

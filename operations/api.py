@@ -19,7 +19,8 @@ from operations.registry import targets, types_for
 from operations.selectors import visible_operations
 from operations.serializers import (
     BulkCreateInput,
-    BulkOperationItemOutput,
+    BulkOperationItemListOutput,
+    BulkOperationListOutput,
     BulkOperationOutput,
     GenericListQueryInput,
     ItemsQueryInput,
@@ -50,6 +51,8 @@ def _create(request, *, location, **kwargs) -> tuple[BulkOperation | None, bool,
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 255:
         raise serializers.ValidationError({"Idempotency-Key": ["At most 255 characters."]})
+    if "\x00" in key:
+        raise serializers.ValidationError({"Idempotency-Key": ["Null characters are not allowed."]})
     try:
         operation, created = engine.create_operation(
             user=request.user, location=location, idempotency_key=key, fingerprint=_fingerprint(request), **kwargs
@@ -108,7 +111,7 @@ class TicketBulkOperationsApi(APIView):
 
     @extend_schema(
         request=TicketBulkCreateInput,
-        responses={201: TicketBulkCreateOutput},
+        responses={201: TicketBulkCreateOutput, 200: TicketBulkCreateOutput, 409: None, 429: None},
         parameters=[IDEMPOTENCY_HEADER],
         operation_id="tickets_bulk_create",
     )
@@ -142,7 +145,7 @@ class TicketBulkOperationDetailApi(APIView):
 
 
 class TicketBulkOperationCancelApi(APIView):
-    @extend_schema(request=None, responses=TicketBulkCancelOutput, operation_id="tickets_bulk_cancel")
+    @extend_schema(request=None, responses={200: TicketBulkCancelOutput, 409: None}, operation_id="tickets_bulk_cancel")
     def post(self, request, operation_id):
         operation = _get_visible(request, operation_id)
         if operation.target != "tickets":
@@ -164,7 +167,9 @@ class BulkOperationsApi(APIView):
     def get_throttles(self):
         return [ScopedRateThrottle()] if self.request.method == "POST" else []
 
-    @extend_schema(parameters=[GenericListQueryInput], responses=BulkOperationOutput(many=True))
+    @extend_schema(
+        parameters=[GenericListQueryInput], responses=BulkOperationListOutput, operation_id="bulk_operations_list"
+    )
     def get(self, request):
         query = GenericListQueryInput(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
@@ -176,9 +181,13 @@ class BulkOperationsApi(APIView):
         if values["mine"]:
             queryset = queryset.filter(created_by=request.user)
         rows, total, has_more = _page(queryset, values)
-        return Response({"operations": BulkOperationOutput(rows, many=True).data, "total": total, "has_more": has_more})
+        return Response(BulkOperationListOutput({"operations": rows, "total": total, "has_more": has_more}).data)
 
-    @extend_schema(request=BulkCreateInput, responses={201: BulkOperationOutput}, parameters=[IDEMPOTENCY_HEADER])
+    @extend_schema(
+        request=BulkCreateInput,
+        responses={201: BulkOperationOutput, 200: BulkOperationOutput, 409: None, 429: None},
+        parameters=[IDEMPOTENCY_HEADER],
+    )
     def post(self, request):
         data = BulkCreateInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -227,7 +236,11 @@ class BulkOperationDetailApi(APIView):
 
 def _lifecycle_view(action_name: str, action, doc: str):
     class LifecycleApi(APIView):
-        @extend_schema(request=None, responses={200: BulkOperationOutput, 201: BulkOperationOutput}, description=doc)
+        @extend_schema(
+            request=None,
+            responses={200: BulkOperationOutput, 201: BulkOperationOutput, 409: None, 429: None},
+            description=doc,
+        )
         def post(self, request, operation_id):
             operation = _get_visible(request, operation_id)
             _require_manage(request, operation)
@@ -268,7 +281,7 @@ BulkOperationStartApi = _lifecycle_view(
 
 
 class BulkOperationItemsApi(APIView):
-    @extend_schema(parameters=[ItemsQueryInput], responses=BulkOperationItemOutput(many=True))
+    @extend_schema(parameters=[ItemsQueryInput], responses=BulkOperationItemListOutput)
     def get(self, request, operation_id):
         operation = _get_visible(request, operation_id)
         query = ItemsQueryInput(data=request.query_params.dict())
@@ -277,7 +290,7 @@ class BulkOperationItemsApi(APIView):
         if query.validated_data.get("status"):
             queryset = queryset.filter(status=query.validated_data["status"])
         rows, total, has_more = _page(queryset, query.validated_data)
-        return Response({"items": BulkOperationItemOutput(rows, many=True).data, "total": total, "has_more": has_more})
+        return Response(BulkOperationItemListOutput({"items": rows, "total": total, "has_more": has_more}).data)
 
 
 class BulkOperationResultsCsvApi(APIView):

@@ -1,5 +1,6 @@
 import asyncio
 import contextlib
+import json
 import logging
 import uuid
 
@@ -72,6 +73,14 @@ class BulkOperationConsumer(AsyncJsonWebsocketConsumer):
         if self.group is not None:
             with contextlib.suppress(Exception):  # Nothing to clean up when the layer is down.
                 await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """A frame that is not JSON text (binary, malformed, nested too deep) is ignored like an unknown message."""
+        try:
+            content = json.loads(text_data) if text_data else None
+        except (ValueError, RecursionError):
+            return
+        await self.receive_json(content, **kwargs)
 
     async def receive_json(self, content, **kwargs):
         """Clients may send {"type": "refresh"} to get the current state at once."""

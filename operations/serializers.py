@@ -37,6 +37,26 @@ class StrictSerializer(serializers.Serializer):
         return attrs
 
 
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+def _refuse_nul(value) -> None:
+    # PostgreSQL stores no U+0000 in jsonb (nor in text): refused as bad input, not a 500.
+    if _holds_nul(value):
+        raise serializers.ValidationError("Null characters are not allowed.")
+
+
+def _metadata_field() -> serializers.DictField:
+    return serializers.DictField(required=False, default=dict, validators=[_refuse_nul])
+
+
 def _ids_field(noun: str, *, required: bool = True) -> serializers.ListField:
     return serializers.ListField(
         required=required,
@@ -54,7 +74,7 @@ class TicketBulkCreateInput(StrictSerializer):
     ticket_ids = _ids_field("tickets")
     operation_type = serializers.ChoiceField(choices=[])
     operation_data = serializers.DictField(required=False, default=dict)
-    metadata = serializers.DictField(required=False, default=dict)
+    metadata = _metadata_field()
     location = LocationField(required=False, allow_null=True)
 
     def __init__(self, *args, **kwargs):
@@ -117,10 +137,15 @@ class TicketBulkListItemOutput(serializers.Serializer):
     completed_at = serializers.DateTimeField(allow_null=True)
 
 
+def _offset_field() -> serializers.IntegerField:
+    # Bounded by the databases' 64-bit OFFSET: a larger one is a 400, not a 500.
+    return serializers.IntegerField(min_value=0, max_value=2**63 - 1, default=0)
+
+
 class ListQueryInput(StrictSerializer):
     status = serializers.ChoiceField(choices=OperationStatus.choices, required=False)
     limit = serializers.IntegerField(min_value=1, max_value=100, default=10)
-    offset = serializers.IntegerField(min_value=0, default=0)
+    offset = _offset_field()
 
 
 class TicketBulkListOutput(serializers.Serializer):
@@ -137,8 +162,10 @@ class BulkCreateInput(StrictSerializer):
     operation_type = serializers.CharField(max_length=64)
     parameters = serializers.DictField(required=False, default=dict)
     ids = _ids_field("records", required=False)
-    filters = serializers.DictField(required=False, help_text='The list page\'s filters, e.g. {"stage": "new"}')
-    metadata = serializers.DictField(required=False, default=dict)
+    filters = serializers.DictField(
+        required=False, validators=[_refuse_nul], help_text='The list page\'s filters, e.g. {"stage": "new"}'
+    )
+    metadata = _metadata_field()
     location = LocationField(required=False, allow_null=True)
     scheduled_for = serializers.DateTimeField(required=False, allow_null=True)
     draft = serializers.BooleanField(default=False)
@@ -205,10 +232,22 @@ class BulkOperationItemOutput(serializers.ModelSerializer):
         fields = ["object_id", "status", "error_message", "before", "processed_at"]
 
 
+class BulkOperationItemListOutput(serializers.Serializer):
+    items = BulkOperationItemOutput(many=True)
+    total = serializers.IntegerField()
+    has_more = serializers.BooleanField()
+
+
 class ItemsQueryInput(StrictSerializer):
     status = serializers.ChoiceField(choices=["pending", "succeeded", "failed", "skipped"], required=False)
     limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)
-    offset = serializers.IntegerField(min_value=0, default=0)
+    offset = _offset_field()
+
+
+class BulkOperationListOutput(serializers.Serializer):
+    operations = BulkOperationOutput(many=True)
+    total = serializers.IntegerField()
+    has_more = serializers.BooleanField()
 
 
 class GenericListQueryInput(ListQueryInput):

@@ -10,6 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.selectors import locations_for, membership_for
+from config.api import ApiPagination
 from tickets.filters import TicketFilter
 from tickets.models import Ticket
 from tickets.serializers import TicketInputSerializer, TicketOutputSerializer
@@ -37,12 +38,15 @@ def _check_can_edit_ticket(user, ticket: Ticket) -> None:
 
 class TicketListCreateApi(generics.ListAPIView):
     serializer_class = TicketOutputSerializer
+    pagination_class = ApiPagination
     filterset_class = TicketFilter
 
     def get_queryset(self):
         return _tickets_for(self.request.user)
 
-    @extend_schema(request=TicketInputSerializer, responses={201: TicketOutputSerializer}, summary="Create a ticket")
+    @extend_schema(
+        request=TicketInputSerializer, responses={201: TicketOutputSerializer, 409: None}, summary="Create a ticket"
+    )
     def post(self, request):
         serializer = TicketInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)

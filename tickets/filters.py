@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q
 
 from accounts.selectors import agents_for, locations_for
+from config.api import IsoDateTimeFilter
 from tickets.models import Category, Priority, Status, Ticket
 
 
@@ -26,8 +27,8 @@ class TicketFilter(django_filters.FilterSet):
     unassigned = django_filters.BooleanFilter(
         field_name="assignee", lookup_expr="isnull", help_text="true: no assignee"
     )
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     q = django_filters.CharFilter(method="search", help_text="Number, subject, description or requester contains")
     ordering = django_filters.OrderingFilter(
         fields=(("created_at", "created_at"), ("number", "number"), ("priority", "priority"), ("status", "status"))

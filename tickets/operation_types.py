@@ -1,5 +1,6 @@
 """The bulk operations on tickets (seed 003): status, comment, assign, priority, category, delete."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.utils import timezone
 from rest_framework import serializers
@@ -20,9 +21,15 @@ def _allowed(membership):
 
 
 def _matching(location, filters):
+    """Tickets matching a list filter, validated as the tickets list validates its query string."""
+    from tickets.forms import clean_ticket_filters
     from tickets.selectors import tickets_matching
 
-    return tickets_matching(location=location, filters=filters)
+    try:
+        cleaned = clean_ticket_filters(filters or {}, location=location)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError({"filters": exc.message_dict}) from None
+    return tickets_matching(location=location, filters=cleaned)
 
 
 TICKETS = register_target(

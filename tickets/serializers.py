@@ -14,7 +14,10 @@ NUMBER_ATTEMPTS = 5
 
 class TicketOutputSerializer(serializers.ModelSerializer):
     assignee_name = serializers.SerializerMethodField()
-    comment_count = serializers.IntegerField(read_only=True, default=None, help_text="Only on the detail endpoint")
+    requester_email = serializers.CharField(read_only=True, help_text="An email address, or empty")
+    comment_count = serializers.IntegerField(
+        read_only=True, default=None, allow_null=True, help_text="Only on the detail endpoint"
+    )
 
     class Meta:
         model = Ticket

@@ -54,3 +54,10 @@ def test_me(location, manager, api_for):
     body = api_for(manager).get("/api/v1/me").json()
     assert body["username"] == "manager"
     assert body["memberships"] == [{"location": location.pk, "location_name": "Demo Realty", "role": "manager"}]
+
+
+def test_me_without_an_email_answers_as_documented(location, manager, api_for):
+    client = api_for(manager)
+    assert client.get("/api/v1/me").json()["email"] == ""
+    fields = client.get("/api/v1/schema/?format=json").json()["components"]["schemas"]["MeOutput"]["properties"]
+    assert "format" not in fields["email"]

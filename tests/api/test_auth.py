@@ -1,3 +1,4 @@
+import pytest
 from django.contrib.staticfiles import finders
 from rest_framework.test import APIClient
 
@@ -60,3 +61,39 @@ def test_schema_and_docs_are_served(manager, client_for):
     assert "https://" not in page and "http://" not in page
     for name in ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"):
         assert finders.find(f"vendor/swagger-ui/{name}"), name
+
+
+def test_schema_documents_the_error_answers_of_every_operation(manager, client_for):
+    schema = client_for(manager).get("/api/v1/schema/?format=json").json()
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    assert schema["components"]["schemas"]["Error"]["required"] == ["detail", "errors"]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            places = {parameter["in"] for parameter in operation.get("parameters", [])}
+            expected = {"401", "403"} | ({"404"} if "path" in places else set())
+            if "requestBody" in operation:
+                expected |= {"400", "415"}
+            responses = operation["responses"]
+            assert expected <= set(responses), (method, path)
+            for code, response in responses.items():
+                if code.startswith("4"):
+                    assert response["content"] == error, (method, path, code)
+    lifecycle = schema["paths"]["/api/v1/bulk-operations/{operation_id}/retry/"]["post"]["responses"]
+    assert {"409", "429"} <= set(lifecycle)
+    assert "404" in schema["paths"]["/api/v1/bulk-operations/analytics/"]["get"]["responses"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/leads/abc/",
+        "/api/v1/leads/1%0A/",
+        "/api/v1/bulk-operations/not-a-uuid/",
+        "/api/v1/nope",
+        "/api/v1/tags/1/x/",
+    ],
+)
+def test_an_unknown_api_url_is_a_json_404(url, manager, api_for):
+    response = api_for(manager).post(url, {}, format="json")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found.", "errors": []}

@@ -28,6 +28,12 @@ def test_malformed_lead_body_is_400(body, location, manager, api_for):
     assert set(response.json()) == {"detail", "errors"}
 
 
+def test_a_body_of_an_unknown_media_type_is_415(location, manager, api_for):
+    response = api_for(manager).post("/api/v1/tags", "name=vip", content_type="text/plain")
+    assert response.status_code == 415
+    assert set(response.json()) == {"detail", "errors"}
+
+
 def test_unparseable_json_is_400(location, manager, api_for):
     response = api_for(manager).post("/api/v1/tickets", "{bad", content_type="application/json")
     assert response.status_code == 400
@@ -56,3 +62,28 @@ def test_unparseable_json_is_400(location, manager, api_for):
 )
 def test_malformed_query_is_never_a_server_error(url, location, manager, api_for):
     assert api_for(manager).get(url).status_code < 500
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/locations", "/api/v1/agents", "/api/v1/leads", "/api/v1/tags", "/api/v1/tickets", "/api/v1/campaigns"],
+)
+def test_a_limit_beyond_any_page_is_capped_not_a_server_error(url, location, manager, api_for):
+    response = api_for(manager).get(url, {"limit": 2**70})
+    assert response.status_code == 200, response.content[:200]
+    assert set(response.json()) == {"count", "next", "previous", "results"}
+
+
+@pytest.mark.parametrize("url", ["/api/v1/leads", "/api/v1/tickets"])
+@pytest.mark.parametrize("param", ["created_after", "created_before"])
+def test_a_date_time_before_the_year_1_in_utc_is_400(url, param, location, manager, api_for, error_fields):
+    response = api_for(manager).get(url, {param: "0001-01-01T00:00:00+14:00"})
+    assert response.status_code == 400
+    assert error_fields(response) == {param}
+
+
+@pytest.mark.parametrize("url", ["/api/v1/leads", "/api/v1/tickets"])
+def test_a_date_time_offset_beyond_postgresqls_still_filters(url, location, manager, api_for):
+    response = api_for(manager).get(url, {"created_before": "2000-01-01T02:29:45-17:54"})
+    assert response.status_code == 200
+    assert response.json()["count"] == 0

@@ -209,3 +209,13 @@ def test_clearing_the_score_clears_the_derived_classification(location, manager,
     response = api_for(manager).patch(f"/api/v1/leads/{lead.pk}", {"score": None}, format="json")
     assert response.status_code == 200
     assert (response.json()["score"], response.json()["classification"]) == (None, "")
+
+
+def test_a_lead_without_team_or_email_answers_as_documented(location, manager, api_for):
+    lead = factories.make_lead(location, email="")
+    client = api_for(manager)
+    body = client.get(f"/api/v1/leads/{lead.pk}").json()
+    assert (body["team_name"], body["email"]) == (None, "")
+    fields = client.get("/api/v1/schema/?format=json").json()["components"]["schemas"]["LeadOutput"]["properties"]
+    assert fields["team_name"]["nullable"] is True
+    assert "format" not in fields["email"]  # "" is no email address

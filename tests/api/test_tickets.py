@@ -95,3 +95,14 @@ def test_agent_updates_own_and_unassigned_tickets_only(location, agent, other_ag
     assert response.status_code == 403
     assert "assigned" in response.json()["detail"]
     assert Ticket.objects.get(pk=theirs.pk).status == "open"
+
+
+def test_list_answers_comment_count_and_requester_email_as_documented(location, manager, api_for):
+    factories.make_ticket(location, requester_email="")
+    client = api_for(manager)
+    (row,) = client.get("/api/v1/tickets").json()["results"]
+    assert (row["comment_count"], row["requester_email"]) == (None, "")
+    schemas = client.get("/api/v1/schema/?format=json").json()["components"]["schemas"]
+    fields = schemas["TicketOutput"]["properties"]
+    assert fields["comment_count"]["nullable"] is True
+    assert "format" not in fields["requester_email"]

@@ -66,6 +66,9 @@ def test_assign_endpoint_answers_409_for_an_assigned_lead(location, manager, api
         {"strategy": "manual"},
         {"strategy": "lottery"},
         {"agent_id": 1, "strategy": "round_robin"},
+        {"agent_id": 2**70},
+        {"agent_id": -(2**70)},
+        {"strategy": "round_robin", "team_id": 2**70},
     ],
 )
 def test_assign_endpoint_validates_input(location, manager, api_for, payload):
@@ -125,6 +128,16 @@ def test_reassign_endpoint_requires_a_reason(location, manager, api_for, pair):
         response = client.put(f"/api/v1/leads/{lead.pk}/reassign", payload, format="json")
         assert response.status_code == 400
         assert response.json()["errors"][0]["field"] == "reason"
+
+
+@pytest.mark.parametrize("agent_id", [2**70, -(2**70)])
+def test_reassign_endpoint_refuses_an_agent_id_beyond_any_id(location, manager, api_for, pair, agent_id):
+    lead = factories.make_lead(location, owner=pair[0])
+    response = api_for(manager).put(
+        f"/api/v1/leads/{lead.pk}/reassign", {"agent_id": agent_id, "reason": "Rebalance"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "agent_id"
 
 
 def test_reassign_endpoint_answers_409_when_the_new_agent_is_full(location, manager, api_for, pair):

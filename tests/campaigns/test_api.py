@@ -203,6 +203,25 @@ def test_schema_lists_the_campaign_endpoints(api_for, manager):
         assert path in schema["paths"]
 
 
+def test_campaign_and_contact_lists_are_documented_as_the_pages_they_answer(api_for, manager, make_campaign):
+    campaign = make_campaign()
+    client = api_for(manager)
+    schema = client.get("/api/v1/schema/?format=json").json()
+    for path in ("/api/v1/campaigns/", "/api/v1/campaigns/{campaign_id}/contacts/"):
+        operation = schema["paths"][path]["get"]
+        assert {"limit", "offset"} <= {parameter["name"] for parameter in operation["parameters"]}
+        ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        assert set(schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]) == {
+            "count",
+            "next",
+            "previous",
+            "results",
+        }
+    assert set(client.get("/api/v1/campaigns", {"limit": 1}).json()) == {"count", "next", "previous", "results"}
+    contacts = client.get(f"/api/v1/campaigns/{campaign.pk}/contacts", {"limit": 2}).json()
+    assert (contacts["count"], len(contacts["results"])) == (5, 2)
+
+
 def test_a_file_whose_every_row_is_bad_creates_nothing(api_for, manager):
     response = post_file(api_for(manager), "/api/v1/campaigns/create", b"phone\n12345\nabc\n", {})
     assert response.status_code == 400

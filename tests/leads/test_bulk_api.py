@@ -1,5 +1,7 @@
 """POST /api/v1/leads/bulk-update, lead types through /api/v1/bulk-operations, message templates CRUD."""
 
+import pytest
+
 from leads.models import Lead, MessageTemplate, Stage
 from operations.models import BulkOperation
 from tests.factories import make_agent, make_lead, make_tag
@@ -113,6 +115,32 @@ def test_templates_crud_and_validation(api_for, manager, location):
     assert preview.json()["body"] == "Yo Ana"
     assert client.delete(f"/api/v1/message-templates/{pk}").status_code == 204
     assert not MessageTemplate.objects.exists()
+
+
+@pytest.mark.parametrize("body", [[], {}, {"lead_id": "x"}, {"lead_id": True}, {"lead_id": 2**70}])
+def test_template_preview_refuses_a_body_without_a_lead_id(api_for, manager, location, body):
+    template = MessageTemplate.objects.create(location=location, name="A", body="Hi {first_name}")
+    response = api_for(manager).post(f"/api/v1/message-templates/{template.pk}/preview", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"]
+
+
+def test_template_preview_takes_a_form_too(api_for, manager, location):
+    template = MessageTemplate.objects.create(location=location, name="A", body="Hi {first_name}")
+    lead = make_lead(location, first_name="Ana")
+    response = api_for(manager).post(f"/api/v1/message-templates/{template.pk}/preview", {"lead_id": str(lead.pk)})
+    assert response.json() == {"subject": "", "body": "Hi Ana"}
+
+
+def test_templates_list_by_category(api_for, manager, location):
+    MessageTemplate.objects.create(location=location, name="A", category="welcome", body="Hi")
+    MessageTemplate.objects.create(location=location, name="B", category="followup", body="Hi")
+    client = api_for(manager)
+    assert [t["name"] for t in client.get("/api/v1/message-templates", {"category": "welcome"}).json()] == ["A"]
+    for category in ("bogus", "\x00"):
+        response = client.get("/api/v1/message-templates", {"category": category})
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["field"] == "category"
 
 
 def test_outsider_gets_404_for_templates(api_for, outsider, location):

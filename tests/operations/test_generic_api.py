@@ -304,3 +304,25 @@ def test_outsider_cannot_select_another_tenants_tickets_by_filter(api_for, outsi
 def test_unauthenticated_is_401(client):
     assert client.get(URL).status_code == 401
     assert client.post(URL, {}, content_type="application/json").status_code == 401
+
+
+def test_list_and_items_are_documented_as_the_envelopes_they_answer(api_for, manager):
+    schema = api_for(manager).get("/api/v1/schema/?format=json").json()
+
+    def answer(path: str) -> set:
+        ref = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        return set(schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"])
+
+    assert answer("/api/v1/bulk-operations/") == {"operations", "total", "has_more"}
+    assert answer("/api/v1/bulk-operations/{operation_id}/items/") == {"items", "total", "has_more"}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/tickets/bulk-operations", "/api/v1/bulk-operations", "items"])
+def test_an_offset_beyond_any_database_offset_is_400(api_for, manager, tickets, path):
+    client = api_for(manager)
+    if path == "items":
+        operation = create(client, operation_type="delete", ids=[tickets[0].pk]).json()
+        path = f"{URL}/{operation['operation_id']}/items"
+    response = client.get(path, {"offset": 2**70})
+    assert response.status_code == 400
+    assert [error["field"] for error in response.json()["errors"]] == ["offset"]

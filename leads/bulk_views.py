@@ -144,9 +144,18 @@ def builder_params(request):
 def builder_count(request):
     """HTMX: the live "N leads selected", with IDs and emails that matched no lead."""
     location = _location_or_404(request)
+    if _nothing_entered(request):  # the page just opened: no complaint about an empty box yet
+        return render(request, "leads/_builder_count.html", {"count": None})
     _, _, _, selection, errors = _bound(request, location)
     count = bulk_preview.count_selected(location=location, selection=selection) if selection else 0
     return render(request, "leads/_builder_count.html", {"count": count, "selection": selection, "errors": errors})
+
+
+def _nothing_entered(request) -> bool:
+    method = request.POST.get("method") or "ids"
+    if method == "ids":
+        return not request.POST.get("pasted_ids", "").strip()
+    return method == "file" and "upload" not in request.FILES
 
 
 @login_required

@@ -48,6 +48,13 @@ def test_count_reports_pasted_ids_and_unknown_ones(client_for, manager, location
     assert response.context["selection"].unknown == [str(foreign.pk), "abc"]
 
 
+def test_count_on_a_freshly_opened_page_complains_about_nothing(client_for, manager):
+    response = post(client_for(manager), URL + "count/", {"pasted_ids": "  "})
+    assert response.status_code == 200
+    assert "No leads selected yet." in response.text
+    assert "field-error" not in response.text
+
+
 def test_count_by_filter_and_by_list_select_all(client_for, manager, location):
     for _ in range(4):
         make_lead(location, stage=Stage.CONTACTED)

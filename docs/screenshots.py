@@ -1,4 +1,4 @@
-"""Take docs/analytics.png and docs/dashboard.png in headless Chromium over seeded data.
+"""Take the screenshots of docs/ (the main pages) in headless Chromium over seeded data.
 
     createdb -h 127.0.0.1 -U postgres bulkops_screens
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bulkops_screens .venv/bin/python docs/screenshots.py
@@ -8,8 +8,8 @@ way users would: bulk operations on tickets run through the engine (some selecti
 tickets that do not exist, so there are failures), one left half-done so "running now" has
 something, and a small call campaign dialled with the simulated telephony backend. The
 timestamps of that history are then moved back over the last three weeks (durations kept)
-so the daily trend has a shape. Then it starts the app, logs in as admin and saves the
-screenshots. Needs Debian's chromium (`apt-get install -y chromium`).
+so the daily trend has a shape. Then it starts the app, logs in as admin and saves one
+screenshot per page of PAGES. Needs Debian's chromium (`apt-get install -y chromium`).
 """
 
 import datetime
@@ -36,7 +36,7 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import Agent, Location  # noqa: E402
 from operations import engine  # noqa: E402
-from operations.models import BulkOperation, OperationStatus  # noqa: E402
+from operations.models import BulkOperation, BulkOperationItem, OperationStatus  # noqa: E402
 from tickets.models import Ticket  # noqa: E402
 
 PASSWORD = "demo12345"  # noqa: S105 (seed_demo's documented demo password)
@@ -83,6 +83,7 @@ def make_history(location: Location) -> None:
             completed_at=F("completed_at") - shift,
             cancelled_at=F("cancelled_at") - shift,
         )
+        BulkOperationItem.objects.filter(operation=operation).update(processed_at=F("processed_at") - shift)
     # One operation a worker is half-way through: it shows under "Running now".
     operation, _ = engine.create_operation(
         user=users[0],
@@ -129,19 +130,57 @@ def make_calls(location: Location) -> None:
         Call.objects.filter(pk=call.pk).update(created_at=F("created_at") - datetime.timedelta(days=RNG.randint(0, 6)))
 
 
+TALL_PAGES = {"leads", "tickets"}  # long lists: the first screenful shows what matters
+
+
+def _selector(selector: str):
+    return lambda page: page.wait_for_selector(selector)
+
+
+def _select_all_matching(page) -> None:
+    page.check("[data-select-page]")
+    page.click("[data-select-all-matching]")
+
+
+def pages() -> list[tuple[str, str, object]]:
+    """(file name, path, what to wait for or do before the shot) of every page in docs/."""
+    from campaigns.models import Campaign
+    from leads.models import Lead
+
+    location = Location.objects.get(name="Demo Realty")
+    completed = BulkOperation.objects.filter(location=location, status=OperationStatus.COMPLETED)
+    operation = completed.filter(failed__gt=0, successful__gt=0).order_by("-total").first()
+    lead = Lead.objects.filter(location=location).order_by("-score").first()
+    campaign = Campaign.objects.filter(location=location).first()
+    return [
+        ("dashboard", "/", _selector("#analytics-cards")),
+        ("leads", "/leads/?classification=hot", _select_all_matching),
+        ("lead", f"/leads/{lead.pk}/", _selector("main")),
+        ("builder", "/leads/bulk/?operation_type=change_stage", _selector("#builder-form")),
+        ("tickets", "/tickets/?status=open", _selector("main")),
+        ("operation", f"/operations/{operation.pk}/", _selector("#operation-live")),
+        ("operations", "/operations/", _selector("main")),
+        ("analytics", "/analytics/?period=30", lambda page: page.wait_for_function("window.Chart !== undefined")),
+        ("agents", "/agents/", _selector("main")),
+        ("templates", "/leads/bulk/templates/", _selector("main")),
+        ("campaigns", "/campaigns/", _selector("main")),
+        ("campaign", f"/campaigns/{campaign.pk}/", _selector("main")),
+    ]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def shoot(base: str) -> None:
+def shoot(base: str, shots: list) -> None:
     from playwright.sync_api import sync_playwright
 
     docs = ROOT / "docs"
     with sync_playwright() as p:
         browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
+            executable_path="/usr/lib/chromium/chromium",
             args=[
                 "--no-sandbox",
                 "--disable-gpu",
@@ -157,16 +196,12 @@ def shoot(base: str) -> None:
         page.click("button[type=submit]")
         page.wait_for_url(f"{base}/")
 
-        page.goto(f"{base}/analytics/?period=30")
-        page.wait_for_function("document.querySelectorAll('canvas').length > 0 && window.Chart !== undefined")
-        page.wait_for_timeout(800)
-        page.screenshot(path=str(docs / "analytics.png"), full_page=True)
-
-        page.goto(f"{base}/")
-        page.wait_for_selector("#running-operations")
-        page.wait_for_selector("#analytics-cards")
-        page.wait_for_timeout(500)
-        page.screenshot(path=str(docs / "dashboard.png"), full_page=True)
+        for name, path, ready in shots:
+            page.goto(base + path)
+            ready(page)
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(docs / f"{name}.png"), full_page=name not in TALL_PAGES)
+            print(f"saved docs/{name}.png")
         browser.close()
 
 
@@ -192,11 +227,10 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        shoot(f"http://127.0.0.1:{port}")
+        shoot(f"http://127.0.0.1:{port}", pages())
     finally:
         server.terminate()
         server.wait(timeout=10)
-    print("saved docs/analytics.png and docs/dashboard.png")
 
 
 if __name__ == "__main__":

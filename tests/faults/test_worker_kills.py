@@ -27,6 +27,7 @@ from operations import engine
 from operations.models import BulkOperation, BulkOperationItem, ItemStatus, OperationStatus
 from operations.registry import targets, types_for
 from tests import factories
+from tests.leads.test_message_crash import outbox_drained
 from tests.workers import running_workers, sqlite_file_database, wait_until
 from tickets.models import Comment, Ticket, TicketAssignment
 
@@ -156,12 +157,7 @@ def crash_mid_operation(case: Case, *, user, location, rng, env: dict, log_dir: 
             workers=pool,
         )
         if case.key == "message":
-            wait_until(
-                lambda: not Message.objects.filter(operation=operation, status__in=["queued", "sending"]).exists(),
-                timeout=60,
-                message="the outbox to drain",
-                workers=pool,
-            )
+            wait_until(lambda: outbox_drained(operation), timeout=60, message="the outbox to drain", workers=pool)
     return operation, ids
 
 
@@ -171,6 +167,7 @@ def test_worker_killed_at_a_random_point_every_item_is_processed_exactly_once(
 ):
     rng = random.Random(f"{case.target}.{case.key}")
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.SMS_BACKEND, settings.MESSAGE_STALE_SECONDS = "leads.messaging.FileSMSBackend", 2
     env = {
         "BULK_CHUNK_SIZE": str(CHUNK),
         "MEDIA_ROOT": settings.MEDIA_ROOT,
@@ -181,6 +178,7 @@ def test_worker_killed_at_a_random_point_every_item_is_processed_exactly_once(
         for trial in range(TRIALS):
             sms_file = tmp_path / f"sms-{trial}.jsonl"
             sms_file.touch()
+            settings.SMS_FILE_PATH = str(sms_file)  # this process reconciles with the workers' file
             operation, ids = crash_mid_operation(
                 case,
                 user=manager,

@@ -1,18 +1,12 @@
-import datetime
-
 from django import forms
-from django.core.exceptions import ValidationError
-from django.http import QueryDict
 
+from accounts.list_filters import ListFilterForm
 from accounts.models import Agent, Location, Team
 from leads.models import Classification, Stage, Tag
 from leads.selectors import DEFAULT_LEAD_SORT, LEAD_SORTS
 
-# Query-string keys that choose a page or an order, not which leads match.
-NON_FILTER_KEYS = ("sort", "after", "before")
 
-
-class LeadFilterForm(forms.Form):
+class LeadFilterForm(ListFilterForm):
     """Validates the leads list's query string; cleaned_data feeds leads_matching()."""
 
     q = forms.CharField(
@@ -47,48 +41,3 @@ class LeadFilterForm(forms.Form):
             self.add_error("created_to", "Must not be before the start date.")
         data["sort"] = data.get("sort") or DEFAULT_LEAD_SORT
         return data
-
-    def filter_query(self) -> str:
-        """The submitted filters alone, as a query string (no sort or page)."""
-        query = QueryDict(mutable=True)
-        for name in self.fields:
-            if name not in NON_FILTER_KEYS and (value := self.data.get(name, "")):
-                query[name] = value
-        return query.urlencode()
-
-
-def parse_lead_filters(query: str, *, location: Location) -> dict:
-    """The cleaned filters of a `filter_query` (from the bulk bar) for leads_matching().
-
-    Raises ValidationError, with the form's messages, when the query string is not valid.
-    """
-    form = LeadFilterForm(QueryDict(query), location=location)
-    if not form.is_valid():
-        raise ValidationError(form.errors.as_data())
-    return form.cleaned_data
-
-
-def clean_lead_filters(filters: dict, *, location: Location) -> dict:
-    """A filters dict (the API's `filters`, a stored selection) validated like the list's query string.
-
-    Each value is one text, number or date, as in the query string; an unknown key or a value of
-    another kind is an error, never a filter that is silently dropped and so matches every lead.
-    Raises ValidationError with a message per key.
-    """
-    known = set(LeadFilterForm.base_fields) - set(NON_FILTER_KEYS)
-    errors, data = {}, {}
-    for key, value in filters.items():
-        if key not in known:
-            errors[key] = ["Unknown filter."]
-        elif isinstance(value, datetime.date):
-            data[key] = value.isoformat()
-        elif isinstance(value, str | int | float) and not isinstance(value, bool):
-            data[key] = str(value)
-        elif value is not None:
-            errors[key] = ["Must be one text, number or date."]
-    form = LeadFilterForm(data, location=location)
-    if not form.is_valid():
-        errors.update({key: list(messages) for key, messages in form.errors.items()})
-    if errors:
-        raise ValidationError(errors)
-    return form.cleaned_data

@@ -28,11 +28,11 @@ def _allowed(membership):
 
 def _matching(location, filters):
     """Leads matching a list filter, validated as the leads list validates its query string."""
-    from leads.forms import clean_lead_filters
+    from leads.forms import LeadFilterForm
     from leads.selectors import leads_matching
 
     try:
-        cleaned = clean_lead_filters(filters or {}, location=location)
+        cleaned = LeadFilterForm.clean_filters(filters or {}, location=location)
     except DjangoValidationError as exc:
         raise serializers.ValidationError({"filters": exc.message_dict}) from None
     return leads_matching(location=location, filters=cleaned)

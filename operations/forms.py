@@ -9,10 +9,11 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from rest_framework import serializers
 
+from accounts.list_filters import NON_FILTER_KEYS
 from accounts.models import Agent
 from operations.models import OperationStatus
 from operations.registry import OperationType, targets, types_for
-from tickets.forms import NON_FILTER_KEYS, TicketFilterForm
+from tickets.forms import TicketFilterForm
 
 PARAMS_PREFIX = "params"
 LONG_TEXT = 255

@@ -22,11 +22,11 @@ def _allowed(membership):
 
 def _matching(location, filters):
     """Tickets matching a list filter, validated as the tickets list validates its query string."""
-    from tickets.forms import clean_ticket_filters
+    from tickets.forms import TicketFilterForm
     from tickets.selectors import tickets_matching
 
     try:
-        cleaned = clean_ticket_filters(filters or {}, location=location)
+        cleaned = TicketFilterForm.clean_filters(filters or {}, location=location)
     except DjangoValidationError as exc:
         raise serializers.ValidationError({"filters": exc.message_dict}) from None
     return tickets_matching(location=location, filters=cleaned)

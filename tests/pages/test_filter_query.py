@@ -6,11 +6,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from leads.forms import parse_lead_filters
+from leads.forms import LeadFilterForm
 from leads.models import Stage
 from leads.selectors import LEADS_PER_PAGE, leads_matching
 from tests import factories
-from tickets.forms import parse_ticket_filters
+from tickets.forms import TicketFilterForm
 from tickets.models import Priority
 from tickets.selectors import tickets_matching
 
@@ -27,7 +27,7 @@ def test_lead_filter_query_resolves_to_the_matching_leads(location, other_locati
     html = client_for(admin_user).get(reverse("leads:list") + "?stage=qualified&score_min=60&q=").content.decode()
 
     query = filter_query(html)
-    filters = parse_lead_filters(query, location=location)
+    filters = LeadFilterForm.parse_query(query, location=location)
 
     assert query == "stage=qualified&score_min=60"
     assert leads_matching(location=location, filters=filters).count() == LEADS_PER_PAGE + 2
@@ -36,9 +36,9 @@ def test_lead_filter_query_resolves_to_the_matching_leads(location, other_locati
 def test_invalid_lead_filter_query_is_refused(location, other_location):
     foreign_tag = factories.make_tag(other_location)
     with pytest.raises(ValidationError):
-        parse_lead_filters(f"tag={foreign_tag.pk}", location=location)
+        LeadFilterForm.parse_query(f"tag={foreign_tag.pk}", location=location)
     with pytest.raises(ValidationError):
-        parse_lead_filters("score_min=101", location=location)
+        LeadFilterForm.parse_query("score_min=101", location=location)
 
 
 def test_ticket_filter_query_resolves_to_the_matching_live_tickets(location, admin_user, client_for):
@@ -48,7 +48,7 @@ def test_ticket_filter_query_resolves_to_the_matching_live_tickets(location, adm
     factories.make_ticket(location, priority=Priority.LOW)
     html = client_for(admin_user).get(reverse("tickets:list") + "?priority=high").content.decode()
 
-    filters = parse_ticket_filters(filter_query(html), location=location)
+    filters = TicketFilterForm.parse_query(filter_query(html), location=location)
 
     assert tickets_matching(location=location, filters=filters).count() == LEADS_PER_PAGE + 1
     assert f"Select all {LEADS_PER_PAGE + 1} matching this filter" in " ".join(html.split())

@@ -323,8 +323,6 @@ def tickets_bulk_form(request):
     op_type = _bulk_type(data)
     selection = BulkSelection(data)
     if op_type is None or request.location is None:
-        if request.htmx and "operation_type" not in data:
-            return _bulk_render(request, "bulk_actions", {})  # The bulk bar loads its action picker.
         return _bulk_render(request, "bulk_params", {"op_type": None, "selection": selection})
     form = OperationParamsForm(data if request.method == "POST" else None, op_type=op_type, location=request.location)
     if request.method == "POST":

@@ -4,6 +4,7 @@ from django.utils.cache import patch_vary_headers
 from django_htmx.http import push_url
 
 from accounts.pagination import Page, ResultCount, list_urls
+from operations.forms import type_choices
 from tickets.forms import TicketFilterForm
 from tickets.selectors import (
     DEFAULT_TICKET_SORT,
@@ -42,6 +43,7 @@ def ticket_list(request):
         "sort": sort,
         "sort_label": TICKET_SORTS[sort].label,
         "filter_query": filter_query,
+        "type_choices": type_choices("tickets"),
         "urls": list_urls(
             filter_query=filter_query,
             sort=sort,

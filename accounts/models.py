@@ -85,6 +85,27 @@ class Agent(models.Model):
         return self.user.get_full_name() or self.user.username
 
 
+class AssignmentRecord(models.Model):
+    """One line of an assignment audit trail: a change of who works on a record, and why.
+
+    Leads and tickets each keep a concrete trail that adds the foreign key to its record.
+    """
+
+    from_agent = models.ForeignKey(Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    to_agent = models.ForeignKey(Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reason = models.CharField(max_length=500, blank=True)
+    strategy = models.CharField(max_length=32, blank=True)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    operation = models.ForeignKey(
+        "operations.BulkOperation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-assigned_at", "-id"]
+
+
 class RoundRobinPointer(models.Model):
     """Where round-robin assignment stopped, per location and scope ("all" or "team:<id>").
 

@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from accounts.models import AssignmentRecord
+
 
 def validate_e164(value: str) -> None:
     """A phone number must already be in E.164 (+14155550123) and be a valid number."""
@@ -134,22 +136,10 @@ class StageChange(models.Model):
         return f"{self.lead_id}: {self.from_stage} → {self.to_stage}"
 
 
-class LeadAssignment(models.Model):
+class LeadAssignment(AssignmentRecord):
     """The assignment audit trail: every change of a lead's owner, and why."""
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="assignments")
-    from_agent = models.ForeignKey("accounts.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    to_agent = models.ForeignKey("accounts.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    reason = models.CharField(max_length=500, blank=True)
-    strategy = models.CharField(max_length=32, blank=True)
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    operation = models.ForeignKey(
-        "operations.BulkOperation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    assigned_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-assigned_at", "-id"]
 
     def __str__(self):
         return f"{self.lead_id}: {self.from_agent_id} → {self.to_agent_id}"

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from accounts.models import AssignmentRecord
+
 
 class Status(models.TextChoices):
     OPEN = "open", "Open"
@@ -86,22 +88,10 @@ class Comment(models.Model):
         return f"Comment on #{self.ticket_id}"
 
 
-class TicketAssignment(models.Model):
+class TicketAssignment(AssignmentRecord):
     """The ticket assignment audit trail: every change of a ticket's assignee, and why."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="assignments")
-    from_agent = models.ForeignKey("accounts.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    to_agent = models.ForeignKey("accounts.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    reason = models.CharField(max_length=500, blank=True)
-    strategy = models.CharField(max_length=32, blank=True)
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    operation = models.ForeignKey(
-        "operations.BulkOperation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    assigned_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-assigned_at", "-id"]
 
     def __str__(self):
         return f"#{self.ticket_id}: {self.from_agent_id} → {self.to_agent_id}"

@@ -31,7 +31,7 @@ def _start_of_day(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def _search(q: str) -> Q:
+def search_condition(q: str) -> Q:
     """Every word must occur in the subject or requester; "#12" or "12" also finds ticket 12."""
     condition = Q()
     for word in q.split():
@@ -50,7 +50,7 @@ def tickets_matching(*, location: Location, filters: dict) -> QuerySet[Ticket]:
     """
     qs = Ticket.objects.alive().filter(location=location)
     if q := (filters.get("q") or "").strip():
-        qs = qs.filter(_search(q))
+        qs = qs.filter(search_condition(q))
     for field in ("status", "priority", "category"):
         if value := filters.get(field):
             qs = qs.filter(**{f"{field}__in" if isinstance(value, list | tuple) else field: value})

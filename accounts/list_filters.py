@@ -14,6 +14,23 @@ from django.http import QueryDict
 NON_FILTER_KEYS = ("sort", "after", "before")
 
 
+def stored_filters(cleaned: dict) -> dict:
+    """A filter form's cleaned data as JSON values (pks, ISO dates), without pages and sorts.
+
+    What a selection stores; clean_filters() reads it back.
+    """
+    result = {}
+    for key, value in cleaned.items():
+        if key in NON_FILTER_KEYS or value in (None, "", []):
+            continue
+        if hasattr(value, "pk"):
+            value = value.pk
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        result[key] = value
+    return result
+
+
 class ListFilterForm(forms.Form):
     """Base of a list's filter form; subclasses declare the fields and take `location`."""
 

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
 
+from accounts.list_filters import stored_filters
 from accounts.models import Agent, Team
 from leads import exporting, messaging
 from leads.models import Channel, Lead, MessageTemplate, Stage, Timeline
@@ -209,7 +210,7 @@ class BuilderForm(forms.Form):
             raise ValidationError(
                 "The filter is not valid: " + "; ".join(e for errs in form.errors.values() for e in errs)
             )
-        return Selection(filters=jsonable_filters(form.cleaned_data), description="all leads matching the filter")
+        return Selection(filters=stored_filters(form.cleaned_data), description="all leads matching the filter")
 
     def _resolve_tokens(self, tokens: list[str], source: str) -> Selection:
         """IDs and emails → lead ids of this location; the rest is reported as unknown."""
@@ -240,20 +241,6 @@ class BuilderForm(forms.Form):
         if not ids:
             raise ValidationError(f"None of the {len(tokens):,} IDs or emails in the {source} is a lead here.")
         return Selection(ids=ids, unknown=unknown, description=source)
-
-
-def jsonable_filters(cleaned: dict) -> dict:
-    """LeadFilterForm.cleaned_data without pages and sorts, as JSON values (pks, ISO dates)."""
-    result = {}
-    for key, value in cleaned.items():
-        if key in ("sort", "after", "before") or value in (None, "", []):
-            continue
-        if hasattr(value, "pk"):
-            value = value.pk
-        elif hasattr(value, "isoformat"):
-            value = value.isoformat()
-        result[key] = value
-    return result
 
 
 def _read_upload(upload) -> list[str]:

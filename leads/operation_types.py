@@ -7,14 +7,15 @@ Every type also answers `preview(records, ctx)`: what it would do to each record
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.utils import timezone
 from rest_framework import serializers
 
 from accounts.models import Agent, Team
 from leads import assignment, scoring, services
+from leads.forms import LeadFilterForm
 from leads.models import Lead, Stage, Timeline
+from leads.selectors import leads_matching
 from operations.models import ItemStatus
 from operations.registry import ExecutionContext, OperationType, Outcome, Target, register, register_target
 
@@ -26,18 +27,6 @@ def _allowed(membership):
     return Q(owner__isnull=True) | Q(owner__user_id=membership.user_id)
 
 
-def _matching(location, filters):
-    """Leads matching a list filter, validated as the leads list validates its query string."""
-    from leads.forms import LeadFilterForm
-    from leads.selectors import leads_matching
-
-    try:
-        cleaned = LeadFilterForm.clean_filters(filters or {}, location=location)
-    except DjangoValidationError as exc:
-        raise serializers.ValidationError({"filters": exc.message_dict}) from None
-    return leads_matching(location=location, filters=cleaned)
-
-
 LEADS = register_target(
     Target(
         key="leads",
@@ -46,7 +35,8 @@ LEADS = register_target(
         model=Lead,
         records=lambda location: Lead.objects.filter(location=location),
         allowed=_allowed,
-        matching=_matching,
+        filter_form=LeadFilterForm,
+        select=leads_matching,
         not_found_message="Lead not found",
         forbidden_message="Insufficient permissions to update lead",
     )

@@ -135,7 +135,7 @@ def create_operation(
             if ids is not None:
                 total = _insert_items(operation, ids)
             else:
-                if target_def.matching is None:
+                if target_def.filter_form is None:
                     raise serializers.ValidationError(
                         {"filters": [f"{target_def.label} cannot be selected by filter."]}
                     )

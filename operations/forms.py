@@ -9,11 +9,9 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from rest_framework import serializers
 
-from accounts.list_filters import NON_FILTER_KEYS
 from accounts.models import Agent
 from operations.models import OperationStatus
 from operations.registry import OperationType, targets, types_for
-from tickets.forms import TicketFilterForm
 
 PARAMS_PREFIX = "params"
 LONG_TEXT = 255
@@ -146,19 +144,6 @@ class BulkSelection:
         if self.select_all:
             return [("select_all", "1"), ("filter_query", self.filter_query)]
         return [("ids", raw) for raw in self.raw_ids]
-
-
-def ticket_filters(*, filter_query: str, location) -> tuple[dict | None, str]:
-    """The tickets list's filters from its query string: (filters, error)."""
-    form = TicketFilterForm(QueryDict(filter_query), location=location)
-    if not form.is_valid():
-        return None, "The list's filters are not valid any more; go back to the list and select again."
-    filters = {}
-    for name, value in form.cleaned_data.items():
-        if name in NON_FILTER_KEYS or value in (None, ""):
-            continue
-        filters[name] = value.pk if isinstance(value, Agent) else value
-    return filters, ""
 
 
 class HistoryFilterForm(forms.Form):

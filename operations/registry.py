@@ -9,9 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import serializers
 
+from accounts.list_filters import ListFilterForm
 from accounts.models import Membership
 
 
@@ -47,7 +49,8 @@ class Target:
 
     - `records(location)`: every record of the location an operation may act on.
     - `allowed(membership)`: a Q of the records this member may change, or None for all.
-    - `matching(location, filters)`: the records a list filter selects ("all N matching").
+    - `filter_form`: the list's filter form (a ListFilterForm), and `select(location=, filters=)`
+      the records its cleaned data matches: what "all N matching" selects. None: by ID only.
     """
 
     key: str
@@ -55,10 +58,22 @@ class Target:
     model: type[models.Model]
     records: Callable[[Any], models.QuerySet]
     allowed: Callable[[Membership], models.Q | None]
-    matching: Callable[[Any, dict], models.QuerySet] | None = None
+    filter_form: type[ListFilterForm] | None = None
+    select: Callable[..., models.QuerySet] | None = None
     not_found_message: str = "Record not found"
     forbidden_message: str = "Insufficient permissions to update record"
     singular: str = "record"
+
+    def matching(self, location, filters: dict) -> models.QuerySet:
+        """The records a filters dict (the API's, a stored selection) selects.
+
+        Validated as the list validates its query string; errors are the API's 400.
+        """
+        try:
+            cleaned = self.filter_form.clean_filters(filters or {}, location=location)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"filters": exc.message_dict}) from None
+        return self.select(location=location, filters=cleaned)
 
 
 class OperationType:

@@ -1,10 +1,9 @@
 """Pages of bulk operations: history, the live page and its actions, and the ticket bulk flow."""
 
-import datetime
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -14,13 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from rest_framework import serializers
 
+from accounts.list_filters import stored_filters
 from operations import engine, results
 from operations.forms import (
     BulkSelection,
     HistoryFilterForm,
     OperationParamsForm,
     describe_parameters,
-    ticket_filters,
     type_choices,
 )
 from operations.models import BulkOperation, ItemStatus, OperationStatus
@@ -334,19 +333,17 @@ def _bulk_selection(request, selection: BulkSelection) -> tuple[dict, int, str]:
     """(create_operation's selection: {"ids": …} or {"filters": …}, the count, an error)."""
     location = request.location
     if selection.select_all:
-        filters, error = ticket_filters(filter_query=selection.filter_query, location=location)
-        if error:
-            return {}, 0, error
-        matching = get_target(TICKETS).matching(location, filters)
-        count = matching.count()
+        target = get_target(TICKETS)
+        try:
+            cleaned = target.filter_form.parse_query(selection.filter_query, location=location)
+        except ValidationError:
+            return {}, 0, "The list's filters are not valid any more; go back to the list and select again."
+        count = target.select(location=location, filters=cleaned).count()
         if not count:
             return {}, 0, "No tickets match this filter any more."
         if count > settings.BULK_MAX_IDS:
             return {}, count, f"At most {settings.BULK_MAX_IDS:,} tickets per operation; {count:,} match this filter."
-        if any(isinstance(value, datetime.date) for value in filters.values()):
-            # Dates are not JSON, so the selection cannot be stored as a filter: snapshot the IDs.
-            return {"ids": matching.order_by("pk").values_list("pk", flat=True)}, count, ""
-        return {"filters": filters}, count, ""
+        return {"filters": stored_filters(cleaned)}, count, ""
     ids = selection.ids()
     if selection.errors:
         return {}, 0, selection.errors[0]

@@ -1,6 +1,5 @@
 """The bulk operations on tickets (seed 003): status, comment, assign, priority, category, delete."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.utils import timezone
 from rest_framework import serializers
@@ -10,7 +9,9 @@ from accounts.models import Agent
 from operations.field_types import SetFieldType
 from operations.models import ItemStatus
 from operations.registry import OperationType, Outcome, Target, register, register_target
+from tickets.forms import TicketFilterForm
 from tickets.models import CLOSED_STATUSES, Category, Comment, Priority, Status, Ticket, TicketAssignment
+from tickets.selectors import tickets_matching
 
 
 def _allowed(membership):
@@ -18,18 +19,6 @@ def _allowed(membership):
     if membership.is_manager:
         return None
     return Q(assignee__isnull=True) | Q(assignee__user_id=membership.user_id)
-
-
-def _matching(location, filters):
-    """Tickets matching a list filter, validated as the tickets list validates its query string."""
-    from tickets.forms import TicketFilterForm
-    from tickets.selectors import tickets_matching
-
-    try:
-        cleaned = TicketFilterForm.clean_filters(filters or {}, location=location)
-    except DjangoValidationError as exc:
-        raise serializers.ValidationError({"filters": exc.message_dict}) from None
-    return tickets_matching(location=location, filters=cleaned)
 
 
 TICKETS = register_target(
@@ -40,7 +29,8 @@ TICKETS = register_target(
         model=Ticket,
         records=lambda location: Ticket.objects.filter(location=location, is_deleted=False),
         allowed=_allowed,
-        matching=_matching,
+        filter_form=TicketFilterForm,
+        select=tickets_matching,
         not_found_message="Ticket not found",
         forbidden_message="Insufficient permissions to update ticket",
     )

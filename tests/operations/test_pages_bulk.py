@@ -157,7 +157,7 @@ def test_select_all_creates_items_for_every_matching_ticket_only(client_for, man
     assert closed.pk not in set(operation.items.values_list("object_id", flat=True))
 
 
-def test_select_all_with_a_date_range_snapshots_the_ids(client_for, manager, location, tickets):
+def test_select_all_with_a_date_range_keeps_the_dates_in_the_stored_filter(client_for, manager, location, tickets):
     today = tickets[0].created_at.date().isoformat()
     data = {
         "operation_type": "update_category",
@@ -169,7 +169,7 @@ def test_select_all_with_a_date_range_snapshots_the_ids(client_for, manager, loc
     client_for(manager).post(CREATE, data)
 
     operation = BulkOperation.objects.get()
-    assert operation.selection == {"method": "ids"}
+    assert operation.selection == {"method": "filter", "filters": {"created_from": today, "created_to": today}}
     assert set(operation.items.values_list("object_id", flat=True)) == {t.pk for t in tickets}
 
 

@@ -13,3 +13,5 @@ urlpatterns = [
     path("analytics/", include("operations.analytics_urls")),
     path("campaigns/", include("campaigns.urls")),
 ]
+
+handler400 = "config.errors.bad_request"

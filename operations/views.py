@@ -304,8 +304,9 @@ def _bulk_type(data):
 def _bulk_render(request, template: str, context: dict, *, status: int = 200):
     """The partial for HTMX (swapped into the bulk bar), else the full page around it.
 
-    HTMX gets invalid input as a 422, which the partial's hx-on swaps in (a 400 would be
-    taken over by django-htmx's debug error page, and htmx swaps no error by default).
+    HTMX gets invalid input as a 422, which the partial's data-swap-statuses let static/js/app.js
+    swap in (a 400 would be taken over by django-htmx's debug error page, and htmx swaps no
+    error by default).
     """
     context = {"type_choices": type_choices(TICKETS), "target_label": _target_label(TICKETS), **context}
     if request.htmx:

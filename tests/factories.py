@@ -1,8 +1,10 @@
-"""Plain factory functions shared by the tests: each makes one valid record."""
+"""Plain factory functions shared by the tests: each makes one valid record (or file)."""
 
+import io
 import itertools
 
 from django.contrib.auth import get_user_model
+from openpyxl import Workbook
 
 from accounts.models import Agent, Location, Membership, Role, Team
 from leads.models import Lead, Tag
@@ -51,3 +53,14 @@ def make_ticket(location: Location, **fields) -> Ticket:
     fields.setdefault("number", n)
     fields.setdefault("subject", f"Ticket {n}")
     return Ticket.objects.create(location=location, **fields)
+
+
+def xlsx_bytes(rows) -> bytes:
+    """An XLSX workbook whose first sheet holds rows."""
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

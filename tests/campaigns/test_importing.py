@@ -3,19 +3,9 @@
 import io
 
 import pytest
-from openpyxl import Workbook
 
 from campaigns.importing import ContactFileError, ParsedContact, RowError, parse_contact_file
-
-
-def xlsx_bytes(rows) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+from tests.factories import xlsx_bytes
 
 
 def test_phone_only_csv_imports_every_number():

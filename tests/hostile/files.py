@@ -7,19 +7,9 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from openpyxl import Workbook
+from tests.factories import xlsx_bytes
 
 MEGABYTE = 1024 * 1024
-
-
-def xlsx_bytes(rows) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def garbage(size: int = 4096, seed: int = 0) -> bytes:

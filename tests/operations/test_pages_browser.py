@@ -177,27 +177,3 @@ def test_cancel_asks_in_a_dialog_then_shows_the_cancelled_operation(tmp_path, da
         assert "Operation cancelled after 0 of 120 records." in page.inner_text(".messages")
         operation.refresh_from_db()
         assert operation.status == OperationStatus.CANCELLED
-
-
-def test_bulk_bar_shows_parameter_errors_in_place(tmp_path, data, browser_page):
-    user, tickets = data
-    page = browser_page
-    with sqlite_file_database(tmp_path), web_server(tmp_path) as base:
-        log_in(page, base, user)
-        page.goto(base + reverse("tickets:list"))
-        page.check(f"[data-select-row][value='{tickets[-1].pk}']")  # the newest: on the first page
-        page.select_option("#bulk-operation-type", "add_comment")
-        page.click("#bulk-params button:has-text('Continue')")
-
-        page.wait_for_selector("#bulk-params .field-error")
-        assert "This field is required." in page.inner_text("#bulk-params")
-        page.fill("textarea[name=params-body]", "Checked by the support team")
-        page.click("#bulk-params button:has-text('Continue')")
-        assert page.inner_text("#bulk-question") == "Add a comment to 1 ticket?"
-
-        # Another ticket selected: the count is stale, so the bar goes back to the parameters.
-        page.check(f"[data-select-row][value='{tickets[-2].pk}']")
-        page.wait_for_selector("#bulk-question", state="detached")
-        assert page.input_value("textarea[name=params-body]") == "Checked by the support team"
-        page.click("#bulk-params button:has-text('Continue')")
-        assert page.inner_text("#bulk-question") == "Add a comment to 2 tickets?"

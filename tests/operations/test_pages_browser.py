@@ -32,11 +32,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def web_server(log_dir: Path, *, cluster_name: str = "unused"):
-    """daphne serving the project on the test database, queueing work for `cluster_name`'s workers."""
+def web_server(log_dir: Path, *, cluster_name: str = "unused", env: dict[str, str] | None = None):
+    """daphne serving the project on the test database, queueing work for `cluster_name`'s workers.
+
+    `env` replaces this process's environment (the database and cluster name are still set).
+    """
     port = free_port()
     env = {
-        **os.environ,
+        **(os.environ if env is None else env),
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": database_url(),
         "Q_CLUSTER_NAME": cluster_name,

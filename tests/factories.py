@@ -64,3 +64,46 @@ def xlsx_bytes(rows) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# Valid parameters of every registered operation type, by (target, key). A type added to a
+# registry without an entry here makes the tests that enumerate the registry fail, saying so.
+OPERATION_PARAMS = {
+    ("leads", "score"): {"budget": "250000.00", "timeline": "immediate"},
+    ("leads", "message"): {"channel": "sms", "body": "Hello {first_name}"},
+    ("leads", "add_tags"): {"tags": ["vip", "spring"]},
+    ("leads", "remove_tags"): {"tags": ["vip"]},
+    ("leads", "change_stage"): {"stage": "qualified", "reason": "Called back"},
+    ("leads", "assign"): {"agent_id": None, "reason": "Rebalance"},
+    ("leads", "export"): {"format": "csv", "fields": ["id", "email", "stage"]},
+    ("tickets", "update_status"): {"status": "resolved"},
+    ("tickets", "update_priority"): {"priority": "high"},
+    ("tickets", "update_category"): {"category": "billing"},
+    ("tickets", "assign"): {"agent_id": None},
+    ("tickets", "add_comment"): {"body": "Looked into it", "is_internal": True},
+    ("tickets", "delete"): {},
+}
+
+
+def operation_params(target: str, key: str) -> dict:
+    """Valid raw parameters of one registered type (see OPERATION_PARAMS)."""
+    try:
+        return dict(OPERATION_PARAMS[(target, key)])
+    except KeyError:
+        raise AssertionError(
+            f"No sample parameters for the operation type {target}/{key}: add them to tests/factories.OPERATION_PARAMS"
+        ) from None
+
+
+def make_record(target: str, location: Location, *, agent: Agent | None = None):
+    """One record of a registered target (leads, tickets…), owned by / assigned to `agent`.
+
+    Leads carry the tag "vip", so the sample tag operations change them.
+    """
+    if target == "leads":
+        lead = make_lead(location, owner=agent, phone="+15555550123")
+        lead.tags.add(Tag.objects.get_or_create(location=location, name="vip")[0])
+        return lead
+    if target == "tickets":
+        return make_ticket(location, assignee=agent)
+    raise AssertionError(f"No factory for target '{target}': add it to tests/factories.make_record")

@@ -185,29 +185,18 @@ def builder_preview(request):
 
 @login_required
 def export_download(request, operation_id):
-    """The export file kept with an operation; another tenant's operation is a 404."""
-    from accounts.selectors import locations_for
-
-    operation = get_object_or_404(
-        BulkOperation,
-        pk=operation_id,
-        target="leads",
-        operation_type="export",
-        location__in=locations_for(request.user),
-    )
-    if not operation.result_file:
+    """The export file kept with an operation; to anyone the policy does not allow it, a 404."""
+    operation = BulkOperation.objects.select_related("location").filter(pk=operation_id).first()
+    if operation is None or not exporting.may_download_export(request.user, operation):
+        raise Http404("No such export.")
+    export = exporting.export_file(operation)
+    if export is None:
         raise Http404("The export file is not ready.")
-    fmt = operation.parameters.get("format", "csv")
     try:
-        handle = operation.result_file.open("rb")
+        handle = export.file.open("rb")
     except FileNotFoundError:
         raise Http404("The export file is gone.") from None
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=f"leads-export-{operation.pk}.{fmt}",
-        content_type=exporting.CONTENT_TYPES.get(fmt, "application/octet-stream"),
-    )
+    return FileResponse(handle, as_attachment=True, filename=export.filename, content_type=export.content_type)
 
 
 # --- Message templates -------------------------------------------------------------------

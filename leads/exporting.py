@@ -12,10 +12,13 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
+from django.urls import reverse
 
+from accounts import policy
 from leads import conf
 from leads.models import Lead
-from operations.models import BulkOperation, ItemStatus
+from operations.models import BulkOperation, ItemStatus, OperationStatus
+from operations.registry import ResultFile
 from operations.results import FORMULA_PREFIXES, neutralize_formula
 
 FORMATS = [("csv", "CSV"), ("json", "JSON"), ("xlsx", "Excel (XLSX)")]
@@ -41,9 +44,10 @@ FIELDS = {
 }
 NON_TEXT_FIELDS = {"id", "budget", "score", "do_not_contact", "last_contacted_at", "created_at"}
 FORMULA_STARTS = "".join(FORMULA_PREFIXES)
+ROWS_KEY = "export_rows"  # in the operation's metadata: the rows the file holds
 DEFAULT_FIELDS = ("id", "first_name", "last_name", "email", "phone", "stage", "score", "classification")
 CONTENT_TYPES = {
-    "csv": "text/csv",
+    "csv": "text/csv; charset=utf-8",
     "json": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
@@ -175,6 +179,36 @@ def export_operation(operation: BulkOperation) -> int:
     queryset = Lead.objects.filter(location=operation.location, pk__in=ids)
     name = f"operation-results/leads-export-{operation.pk}.{fmt}"
     count = export_queryset(queryset, fields=fields, fmt=fmt, path=Path(settings.MEDIA_ROOT) / name)
-    BulkOperation.objects.filter(pk=operation.pk).update(result_file=name)
-    operation.result_file.name = name
+    # The row count goes with the file (the live page's "N rows"); a lead deleted mid-run is no row.
+    metadata = {**operation.metadata, ROWS_KEY: count}
+    BulkOperation.objects.filter(pk=operation.pk).update(result_file=name, metadata=metadata)
+    operation.result_file.name, operation.metadata = name, metadata
     return count
+
+
+def export_file(operation: BulkOperation) -> ResultFile | None:
+    """The completed export's file as the pages and the API serve it; None when there is none."""
+    if operation.status != OperationStatus.COMPLETED or not operation.result_file:
+        return None
+    if not operation.result_file.storage.exists(operation.result_file.name):
+        return None
+    fmt = operation.parameters.get("format", "csv")
+    return ResultFile(
+        file=operation.result_file,
+        filename=f"leads-export-{operation.pk}.{fmt}",
+        content_type=CONTENT_TYPES.get(fmt, "application/octet-stream"),
+        format_label=fmt.upper(),
+        rows=operation.metadata.get(ROWS_KEY),
+        page_url=reverse("lead_bulk:export_download", args=[operation.pk]),
+    )
+
+
+def may_download_export(user, operation: BulkOperation) -> bool:
+    """May the user download this operation's export file (the policy's export.download: the person who
+    made it, the location's managers and admins). Anyone else is answered 404: the file's existence stays
+    private. Every path that serves an export file asks this."""
+    return (
+        operation.target == "leads"
+        and operation.operation_type == "export"
+        and policy.allows(user, policy.Action.EXPORT_DOWNLOAD, operation.location, owner_id=operation.created_by_id)
+    )

@@ -133,3 +133,11 @@ class ExportLeads(LeadOperationType):
     def finish(self, operation):
         """Write the file in one streamed pass over the succeeded items (idempotent)."""
         exporting.export_operation(operation)
+
+    produces_file = True
+
+    def result_file(self, operation):
+        return exporting.export_file(operation)
+
+    def may_download(self, user, operation):
+        return exporting.may_download_export(user, operation)

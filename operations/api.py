@@ -3,7 +3,8 @@
 import hashlib
 import json
 
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -15,7 +16,7 @@ from accounts.serializers import resolve_location
 from config.api import Conflict, error_response
 from operations import engine, results
 from operations.models import BulkOperation
-from operations.registry import targets, types_for
+from operations.registry import get_type, targets, types_for
 from operations.selectors import visible_operations
 from operations.serializers import (
     BulkCreateInput,
@@ -181,7 +182,8 @@ class BulkOperationsApi(APIView):
         if values["mine"]:
             queryset = queryset.filter(created_by=request.user)
         rows, total, has_more = _page(queryset, values)
-        return Response(BulkOperationListOutput({"operations": rows, "total": total, "has_more": has_more}).data)
+        page = {"operations": rows, "total": total, "has_more": has_more}
+        return Response(BulkOperationListOutput(page, context={"request": request}).data)
 
     @extend_schema(
         request=BulkCreateInput,
@@ -231,7 +233,8 @@ class BulkOperationTypesApi(APIView):
 class BulkOperationDetailApi(APIView):
     @extend_schema(responses=BulkOperationOutput)
     def get(self, request, operation_id):
-        return Response(BulkOperationOutput(_get_visible(request, operation_id)).data)
+        operation = _get_visible(request, operation_id)
+        return Response(BulkOperationOutput(operation, context={"request": request}).data)
 
 
 def _lifecycle_view(action_name: str, action, doc: str):
@@ -300,3 +303,38 @@ class BulkOperationResultsCsvApi(APIView):
         response = StreamingHttpResponse(results.stream_results_csv(operation), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="operation-{operation.pk}-results.csv"'
         return response
+
+
+class BulkOperationFileApi(APIView):
+    @extend_schema(
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, "application/json"): OpenApiTypes.BINARY,
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
+            409: None,
+        },
+        description=(
+            "The file an export operation wrote (CSV, JSON or XLSX, as its `format` parameter chose), streamed as "
+            "an attachment. Served to the export's creator and the location's managers and admins; anyone else, "
+            "an operation that is no export, or one that ended without a file (cancelled, failed) is a 404. "
+            "An export still running is a 409: ask again once its status is `completed`."
+        ),
+    )
+    def get(self, request, operation_id):
+        operation = _get_visible(request, operation_id)
+        try:
+            op_type = get_type(operation.target, operation.operation_type)
+        except LookupError:
+            raise NotFound("This operation has no file.") from None
+        if not op_type.produces_file or not op_type.may_download(request.user, operation):
+            raise NotFound("This operation has no file.")
+        if not operation.is_final:
+            raise Conflict("The export has not finished yet; its file is ready once the operation is completed.")
+        result = op_type.result_file(operation)
+        try:
+            handle = result.file.open("rb") if result else None
+        except FileNotFoundError:
+            handle = None
+        if handle is None:
+            raise NotFound("This operation has no file.")
+        return FileResponse(handle, as_attachment=True, filename=result.filename, content_type=result.content_type)

@@ -22,4 +22,5 @@ urlpatterns = [
     *api_path(
         "bulk-operations/<uuid:operation_id>/results.csv", api.BulkOperationResultsCsvApi, name="api-bulk-results"
     ),
+    *api_path("bulk-operations/<uuid:operation_id>/file", api.BulkOperationFileApi, name="api-bulk-file"),
 ]

@@ -76,6 +76,25 @@ class Target:
         return self.select(location=location, filters=cleaned)
 
 
+@dataclass(frozen=True)
+class ResultFile:
+    """A file an operation produced for download (an export), as its type describes it.
+
+    `file` opens with `.open("rb")`; `page_url` is where the pages download it (a session view).
+    """
+
+    file: Any
+    filename: str
+    content_type: str
+    format_label: str
+    rows: int | None
+    page_url: str
+
+    @property
+    def size(self) -> int:
+        return self.file.size
+
+
 class OperationType:
     """One bulk action. Subclasses set the class attributes and implement apply()."""
 
@@ -110,6 +129,17 @@ class OperationType:
 
     def finish(self, operation) -> None:
         """Called once when the operation completes (e.g. to close an export file)."""
+
+    # A type whose operations produce a file to download (an export) sets this and the two below.
+    produces_file: ClassVar[bool] = False
+
+    def result_file(self, operation) -> ResultFile | None:
+        """The finished operation's file, or None while there is none (not done, cancelled, deleted)."""
+        return None
+
+    def may_download(self, user, operation) -> bool:
+        """Whether user may download the operation's file; the engine knows no policy of its own."""
+        return False
 
 
 def _jsonable(value):

@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from accounts.serializers import LocationField
 from operations.models import BulkOperation, BulkOperationItem, OperationStatus
-from operations.registry import targets, types_for
+from operations.registry import get_type, targets, types_for
 from operations.selectors import estimate_completion
 
 
@@ -190,6 +190,9 @@ class BulkOperationOutput(serializers.ModelSerializer):
     estimated_completion = EstimatedCompletionField()
     items_per_second = serializers.FloatField(allow_null=True)
     results_url = serializers.SerializerMethodField()
+    file_url = serializers.SerializerMethodField(
+        help_text="Where to download the file this operation wrote (an export), once completed, if you may; else null."
+    )
 
     class Meta:
         model = BulkOperation
@@ -220,10 +223,21 @@ class BulkOperationOutput(serializers.ModelSerializer):
             "retry_of",
             "undo_of",
             "results_url",
+            "file_url",
         ]
 
     def get_results_url(self, operation) -> str:
         return f"/api/v1/bulk-operations/{operation.pk}/results.csv"
+
+    def get_file_url(self, operation) -> str | None:
+        request = self.context.get("request")
+        try:
+            op_type = get_type(operation.target, operation.operation_type)
+        except LookupError:
+            return None
+        if request is None or not op_type.produces_file or not op_type.may_download(request.user, operation):
+            return None
+        return f"/api/v1/bulk-operations/{operation.pk}/file" if op_type.result_file(operation) else None
 
 
 class BulkOperationItemOutput(serializers.ModelSerializer):

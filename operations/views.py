@@ -77,6 +77,17 @@ def _can_undo(operation: BulkOperation) -> bool:
     )
 
 
+def _file_context(request, operation: BulkOperation) -> dict:
+    """The file the operation wrote (an export), offered once it is done to whom its type allows."""
+    try:
+        op_type = get_type(operation.target, operation.operation_type)
+    except LookupError:
+        return {}
+    if not op_type.produces_file or not op_type.may_download(request.user, operation):
+        return {}
+    return {"result_file": op_type.result_file(operation), "file_coming": not operation.is_final}
+
+
 def _live_context(request, operation: BulkOperation) -> dict:
     can_manage = engine.can_manage(operation=operation, user=request.user)
     return {
@@ -90,6 +101,7 @@ def _live_context(request, operation: BulkOperation) -> dict:
         "can_undo": can_manage and _can_undo(operation),
         "rate": operation.items_per_second,
         "eta": None if operation.is_final else estimate_completion(operation),
+        **_file_context(request, operation),
     }
 
 

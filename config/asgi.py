@@ -6,7 +6,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
 from operations.ws_auth import JWTOrSessionAuthMiddleware  # noqa: E402
@@ -14,6 +13,7 @@ from operations.ws_auth import JWTOrSessionAuthMiddleware  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(JWTOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns))),
+        # The origin check applies to session-cookie sockets only (operations/ws_auth.py).
+        "websocket": JWTOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns)),
     }
 )

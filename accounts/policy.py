@@ -37,6 +37,7 @@ class Action(StrEnum):
     TEMPLATE_EDIT = "template.edit"
     TAG_EDIT = "tag.edit"
     ANALYTICS_VIEW = "analytics.view"
+    MEMBERSHIP_EDIT = "membership.edit"
 
 
 ADMIN, MANAGER, AGENT = Role.ADMIN, Role.MANAGER, Role.AGENT
@@ -68,6 +69,7 @@ POLICY: dict[Action, frozenset[str]] = {
     Action.TEMPLATE_EDIT: MANAGERS,
     Action.TAG_EDIT: MANAGERS,
     Action.ANALYTICS_VIEW: MANAGERS,
+    Action.MEMBERSHIP_EDIT: frozenset({ADMIN}),  # who belongs to a location, with which role
 }
 
 REFUSALS: dict[Action, str] = {

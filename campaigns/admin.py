@@ -1,10 +1,20 @@
+"""Admin for call campaigns, their contacts and calls: scoped to the staff member's locations.
+
+A campaign's state is changed by its start / pause / resume actions (pages and API), never by hand here.
+"""
+
 from django.contrib import admin
 
+from accounts.admin import TenantScopedAdmin, TenantScopedTabularInline
+from accounts.policy import Action
 from campaigns.models import Call, CallEvent, Campaign, CampaignContact
+
+EDITS_OF_A_CAMPAIGN = {"add": Action.CAMPAIGN_EDIT, "change": Action.CAMPAIGN_EDIT, "delete": Action.CAMPAIGN_EDIT}
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(TenantScopedAdmin):
+    policy_actions = {"add": Action.CAMPAIGN_CREATE, "change": Action.CAMPAIGN_EDIT, "delete": Action.CAMPAIGN_DELETE}
     list_display = [
         "name",
         "location",
@@ -16,26 +26,39 @@ class CampaignAdmin(admin.ModelAdmin):
     ]
     list_filter = ["state", "location"]
     search_fields = ["name"]
-    readonly_fields = ["settings_snapshot", "import_errors", "created_at", "updated_at", "started_at", "completed_at"]
+    readonly_fields = [
+        "state",
+        "settings_snapshot",
+        "import_errors",
+        "created_at",
+        "updated_at",
+        "started_at",
+        "completed_at",
+    ]
     raw_id_fields = ["agent", "created_by"]
 
 
 @admin.register(CampaignContact)
-class CampaignContactAdmin(admin.ModelAdmin):
+class CampaignContactAdmin(TenantScopedAdmin):
+    location_path = "campaign__location"
+    policy_actions = EDITS_OF_A_CAMPAIGN
     list_display = ["phone", "name", "campaign", "status", "outcome", "attempts", "next_attempt_at", "locked_until"]
     list_filter = ["status", "outcome"]
     search_fields = ["phone", "name"]
     raw_id_fields = ["campaign", "current_call"]
 
 
-class CallEventInline(admin.TabularInline):
+class CallEventInline(TenantScopedTabularInline):
+    location_path = "call__campaign__location"
     model = CallEvent
     extra = 0
     readonly_fields = ["status", "payload", "received_at"]
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(TenantScopedAdmin):
+    location_path = "campaign__location"
+    policy_actions = EDITS_OF_A_CAMPAIGN
     list_display = ["id", "call_sid", "campaign", "contact", "attempt", "status", "duration_seconds", "created_at"]
     list_filter = ["status", "backend"]
     search_fields = ["call_sid", "contact__phone"]

@@ -3,12 +3,20 @@
 from django import forms
 from django.contrib import admin
 
-from accounts.admin import EstimatedCountPaginator, HistoryAdminMixin, TenantScopedAdmin
+from accounts.admin import (
+    EstimatedCountPaginator,
+    HistoryAdminMixin,
+    TenantScopedAdmin,
+    TenantScopedTabularInline,
+    edits,
+)
+from accounts.policy import Action
 from leads.models import Lead, LeadAssignment, Message, MessageTemplate, ScoringConfig, StageChange, Tag
 
 
 @admin.register(Tag)
 class TagAdmin(TenantScopedAdmin):
+    policy_actions = edits(Action.TAG_EDIT)
     list_display = ["name", "color", "location", "created_at"]
     list_filter = ["location"]
     search_fields = ["name"]
@@ -17,22 +25,34 @@ class TagAdmin(TenantScopedAdmin):
     readonly_fields = ["created_at"]
 
 
-class StageChangeInline(HistoryAdminMixin, admin.TabularInline):
+class StageChangeInline(HistoryAdminMixin, TenantScopedTabularInline):
     model = StageChange
+    location_path = "lead__location"
     fields = ["changed_at", "from_stage", "to_stage", "reason", "changed_by", "operation"]
     readonly_fields = fields
     extra = 0
 
 
-class LeadAssignmentInline(HistoryAdminMixin, admin.TabularInline):
+class LeadAssignmentInline(HistoryAdminMixin, TenantScopedTabularInline):
     model = LeadAssignment
+    location_path = "lead__location"
     fields = ["assigned_at", "from_agent", "to_agent", "strategy", "reason", "assigned_by", "operation"]
     readonly_fields = fields
     extra = 0
 
 
+class LeadAdminForm(forms.ModelForm):
+    class Meta:  # the admin names the model and its fields
+        help_texts = {
+            "owner": "Changed only by the assignment service, which checks capacity and availability and "
+            "keeps the audit trail: POST /api/v1/leads/{id}/assign (or /reassign), or the Assign action "
+            "of the leads list.",
+        }
+
+
 @admin.register(Lead)
 class LeadAdmin(TenantScopedAdmin):
+    form = LeadAdminForm
     list_display = [
         "full_name",
         "email",
@@ -47,10 +67,10 @@ class LeadAdmin(TenantScopedAdmin):
     ]
     list_filter = ["stage", "classification", "timeline", "do_not_contact", "location"]
     search_fields = ["first_name", "last_name", "=email", "=phone"]
-    autocomplete_fields = ["location", "owner", "team", "tags"]
+    autocomplete_fields = ["location", "team", "tags"]
     raw_id_fields = ["last_operation"]
     list_select_related = ["location", "owner__user", "team"]
-    readonly_fields = ["created_at", "updated_at", "last_operation"]
+    readonly_fields = ["owner", "created_at", "updated_at", "last_operation"]
     inlines = [StageChangeInline, LeadAssignmentInline]
     # A million leads: no COUNT(*) of the whole table, and an index-friendly default order.
     show_full_result_count = False
@@ -120,6 +140,7 @@ class MessageTemplateAdminForm(forms.ModelForm):
 
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(TenantScopedAdmin):
+    policy_actions = edits(Action.TEMPLATE_EDIT)
     form = MessageTemplateAdminForm
     list_display = ["name", "category", "location", "usage_count", "last_used_at", "updated_at"]
     list_filter = ["category"]
@@ -145,4 +166,5 @@ class MessageAdmin(HistoryAdminMixin, TenantScopedAdmin):
 
 @admin.register(ScoringConfig)
 class ScoringConfigAdmin(TenantScopedAdmin):
+    policy_actions = edits(Action.SCORING_EDIT)
     list_display = ["location", "hot_threshold", "warm_threshold", "budget_for_full_points"]

@@ -3,28 +3,47 @@
 A comment's author is set from the request, never edited; the assignment trail is read-only.
 """
 
+from django import forms
 from django.contrib import admin
 
-from accounts.admin import EstimatedCountPaginator, HistoryAdminMixin, TenantScopedAdmin
+from accounts.admin import (
+    EstimatedCountPaginator,
+    HistoryAdminMixin,
+    TenantScopedAdmin,
+    TenantScopedStackedInline,
+    TenantScopedTabularInline,
+)
 from tickets.models import Comment, Ticket, TicketAssignment
 
 
-class CommentInline(admin.StackedInline):
+class CommentInline(TenantScopedStackedInline):
     model = Comment
+    location_path = "ticket__location"
     fields = ["body", "is_internal", "author", "operation", "created_at"]
     readonly_fields = ["author", "operation", "created_at"]
     extra = 0
 
 
-class TicketAssignmentInline(HistoryAdminMixin, admin.TabularInline):
+class TicketAssignmentInline(HistoryAdminMixin, TenantScopedTabularInline):
     model = TicketAssignment
+    location_path = "ticket__location"
     fields = ["assigned_at", "from_agent", "to_agent", "strategy", "reason", "assigned_by", "operation"]
     readonly_fields = fields
     extra = 0
 
 
+class TicketAdminForm(forms.ModelForm):
+    class Meta:  # the admin names the model and its fields
+        help_texts = {
+            "assignee": "Changed only by the assignment service, which checks capacity and availability and "
+            "keeps the audit trail: the Assign action of the tickets list, or POST "
+            '/api/v1/tickets/bulk-operations with operation_type "assign".',
+        }
+
+
 @admin.register(Ticket)
 class TicketAdmin(TenantScopedAdmin):
+    form = TicketAdminForm
     list_display = [
         "number",
         "subject",
@@ -39,10 +58,10 @@ class TicketAdmin(TenantScopedAdmin):
     list_display_links = ["number", "subject"]
     list_filter = ["status", "priority", "category", "is_deleted", "location"]
     search_fields = ["=number", "subject", "requester_name", "requester_email"]
-    autocomplete_fields = ["location", "assignee"]
+    autocomplete_fields = ["location"]
     raw_id_fields = ["last_operation"]
     list_select_related = ["location", "assignee__user"]
-    readonly_fields = ["deleted_at", "last_operation", "created_at", "updated_at"]
+    readonly_fields = ["assignee", "deleted_at", "last_operation", "created_at", "updated_at"]
     date_hierarchy = "created_at"
     inlines = [CommentInline, TicketAssignmentInline]
     show_full_result_count = False

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from rest_framework import serializers
@@ -17,10 +18,18 @@ from campaigns import selectors, services
 from campaigns.api import create_from_upload, preview_of, validated_settings
 from campaigns.models import CampaignState, ContactStatus
 from campaigns.serializers import RETRYABLE_CHOICES
+from operations import form_keys
 from operations.results import neutralize_formula
 
 LIVE_STATES = (CampaignState.PENDING, CampaignState.RUNNING)
 WEEKDAYS = [(1, "Mon"), (2, "Tue"), (3, "Wed"), (4, "Thu"), (5, "Fri"), (6, "Sat"), (7, "Sun")]
+# The states in which a start, pause or resume clicked again finds a campaign it already moved.
+ALREADY_IN = {
+    "start": (CampaignState.PENDING, CampaignState.RUNNING),
+    "pause": (CampaignState.PAUSED,),
+    "resume": (CampaignState.RUNNING,),
+    "delete": (),
+}
 ACTIONS = {
     "start": services.start_campaign,
     "pause": services.pause_campaign,
@@ -95,9 +104,21 @@ def campaign_create(request):
         upload = request.FILES.get("file")
         if request.POST.get("preview"):
             return _preview(request, upload)
+        key, fingerprint = form_keys.posted_key(request), form_keys.fingerprint(request)
+        try:
+            earlier = form_keys.earlier_url(request, key, fingerprint)
+        except form_keys.ChangedSinceSubmitted:  # shown with a fresh key: sent again, it is a new intent
+            earlier = None
+            errors.append(
+                "This form was already submitted and has been changed since, so nothing was created."
+                " To create another campaign, check the form and submit it again."
+            )
+        if earlier is not None:  # the same form again: Back then Create, a double click, a reload
+            messages.info(request, "This was already done — here is the campaign it created.")
+            return redirect(earlier)
         if upload is None:
             errors.append("Choose a contact file (CSV, XLSX, XLS or TXT).")
-        else:
+        elif not errors:
             try:
                 settings = validated_settings(
                     raw=_settings_from_form(request.POST, request.location), user=request.user
@@ -106,6 +127,7 @@ def campaign_create(request):
             except serializers.ValidationError as exc:
                 errors = _error_list(exc.detail)
             else:
+                form_keys.remember(request, key, fingerprint, reverse("campaigns:detail", args=[campaign.pk]))
                 messages.success(
                     request,
                     f"Created “{campaign.name}” with {len(result.contacts)} contacts"
@@ -163,6 +185,17 @@ def campaign_detail(request, campaign_id: int):
 @require_POST
 def campaign_action(request, campaign_id: int, action: str):
     campaign = selectors.campaign_for(user=request.user, campaign_id=campaign_id)
+    next_url = request.POST.get("next", "")
+    if not next_url.startswith("/") or next_url.startswith("//"):
+        next_url = reverse("campaigns:detail", args=[campaign.pk])
+    key, fingerprint = form_keys.posted_key(request), form_keys.fingerprint(request)
+    try:
+        earlier = form_keys.earlier_url(request, key, fingerprint)
+    except form_keys.ChangedSinceSubmitted:  # only `next` differs: the same button
+        earlier = next_url
+    if earlier is not None:  # the same form again: Back then the button, a double click, a reload
+        messages.info(request, f"This was already done — the campaign is {campaign.get_state_display().lower()}.")
+        return redirect(earlier)
     try:
         if action == "delete":
             services.delete_campaign(campaign_id=campaign.pk)
@@ -172,11 +205,13 @@ def campaign_action(request, campaign_id: int, action: str):
             raise Http404("Unknown action.")
         ACTIONS[action](campaign_id=campaign.pk)
     except services.IllegalTransition as exc:
-        messages.error(request, str(exc))
-    next_url = request.POST.get("next", "")
-    if next_url.startswith("/") and not next_url.startswith("//"):
-        return redirect(next_url)
-    return redirect("campaigns:detail", campaign_id=campaign.pk)
+        if exc.current in ALREADY_IN[action]:  # from a page shown before the first click
+            messages.info(request, f"This was already done — the campaign is {exc.current}.")
+        else:
+            messages.error(request, str(exc))
+    else:
+        form_keys.remember(request, key, fingerprint, next_url)
+    return redirect(next_url)
 
 
 @login_required

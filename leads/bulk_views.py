@@ -11,7 +11,7 @@ from rest_framework import serializers
 from leads import bulk_preview, exporting, messaging, services
 from leads.bulk_forms import PARAM_FORMS, BuilderForm, MessageTemplateForm, param_form
 from leads.models import Lead, MessageTemplate, TemplateCategory
-from operations import engine
+from operations import engine, form_keys
 from operations.models import BulkOperation
 from operations.registry import get_type
 
@@ -75,7 +75,18 @@ def builder(request):
         context = _page_context(request, location, form, param_form(initial["operation_type"], location=location))
         return render(request, "leads/builder.html", context)
 
+    key, fingerprint = form_keys.posted_key(request), form_keys.fingerprint(request)
+    conflict = []
+    try:
+        earlier = engine.replayed_operation(user=request.user, idempotency_key=key, fingerprint=fingerprint)
+    except engine.IdempotencyConflict:  # shown with the form, which gets a fresh key: sent again, it is a new intent
+        earlier, conflict = None, [form_keys.CHANGED_AFTER_SUBMIT]
+    if earlier is not None:  # the same form again (Back then Execute, a double click, a reload)
+        messages.info(request, form_keys.ALREADY_STARTED)
+        return redirect("operations:detail", operation_id=earlier.pk)
+
     operation_type, form, params_form, selection, errors = _bound(request, location)
+    errors = conflict + errors
     if not params_form.is_valid():
         errors.append("Check the operation's parameters.")
     action = request.POST.get("action", "run")
@@ -95,9 +106,13 @@ def builder(request):
                     description=form.cleaned_data.get("description", ""),
                     scheduled_for=scheduled_for,
                     draft=action == "draft",
+                    idempotency_key=key,
+                    fingerprint=fingerprint,
                 )
             except serializers.ValidationError as exc:
                 errors += _flatten(exc)
+            except engine.IdempotencyConflict:  # raced with a changed copy of this form
+                errors.append(form_keys.CHANGED_AFTER_SUBMIT)
             except engine.TooManyActiveOperations:
                 errors.append("You have too many operations running; wait for one to finish.")
             else:

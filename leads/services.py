@@ -84,8 +84,13 @@ def create_lead_operation(
     description: str = "",
     scheduled_for=None,
     draft: bool = False,
+    idempotency_key: str = "",
+    fingerprint: str = "",
 ):
-    """Create (and queue, schedule or keep as draft) a lead operation; raises the engine's errors."""
+    """Create (and queue, schedule or keep as draft) a lead operation; raises the engine's errors.
+
+    With an idempotency key, a repeat returns the operation the key made before.
+    """
     from operations import engine
 
     operation, _ = engine.create_operation(
@@ -99,5 +104,7 @@ def create_lead_operation(
         metadata={"description": description} if description else {},
         scheduled_for=scheduled_for,
         draft=draft,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
     )
     return operation

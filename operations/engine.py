@@ -90,12 +90,9 @@ def create_operation(
     if undo_of is None:
         params = op_type.validate(params or {}, location=location, user=user)
 
-    if idempotency_key:
-        existing = BulkOperation.objects.filter(created_by=user, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            if existing.request_fingerprint != fingerprint:
-                raise IdempotencyConflict
-            return existing, False
+    existing = replayed_operation(user=user, idempotency_key=idempotency_key, fingerprint=fingerprint)
+    if existing is not None:
+        return existing, False
 
     if (ids is None) == (filters is None):
         raise serializers.ValidationError({"ids": ["Give either a list of ids or a filter."]})
@@ -148,13 +145,25 @@ def create_operation(
                 queue.schedule_start(operation.pk, scheduled_for)
     except IntegrityError:
         # Two requests with one idempotency key raced; the other one won.
-        existing = BulkOperation.objects.filter(created_by=user, idempotency_key=idempotency_key).first()
-        if not idempotency_key or existing is None:
+        existing = replayed_operation(user=user, idempotency_key=idempotency_key, fingerprint=fingerprint)
+        if existing is None:
             raise
-        if existing.request_fingerprint != fingerprint:
-            raise IdempotencyConflict from None
         return existing, False
     return operation, True
+
+
+def replayed_operation(*, user, idempotency_key: str, fingerprint: str) -> BulkOperation | None:
+    """The operation an earlier request with this idempotency key made, if any.
+
+    The API's Idempotency-Key and the pages' one-time form keys both end here. Raises
+    IdempotencyConflict when the key came before with another request body.
+    """
+    if not idempotency_key:
+        return None
+    existing = BulkOperation.objects.filter(created_by=user, idempotency_key=idempotency_key).first()
+    if existing is not None and existing.request_fingerprint != fingerprint:
+        raise IdempotencyConflict
+    return existing
 
 
 def _clean_ids(ids: list) -> list[int]:
@@ -459,8 +468,15 @@ def start_scheduled(operation_id) -> bool:
     return bool(updated)
 
 
-def retry_failed(*, operation: BulkOperation, user) -> BulkOperation:
-    """A new operation of the same type and parameters over this one's failed items."""
+def retry_failed(*, operation: BulkOperation, user, idempotency_key: str = "", fingerprint: str = "") -> BulkOperation:
+    """A new operation of the same type and parameters over this one's failed items.
+
+    With an idempotency key, a repeat returns the retry the key made (before the checks, which
+    the first retry may have changed the answer of).
+    """
+    existing = replayed_operation(user=user, idempotency_key=idempotency_key, fingerprint=fingerprint)
+    if existing is not None:
+        return existing
     if not operation.is_final:
         raise InvalidTransition("Wait until the operation has finished before retrying its failures.")
     failed_ids = list(
@@ -477,12 +493,22 @@ def retry_failed(*, operation: BulkOperation, user) -> BulkOperation:
         ids=failed_ids,
         metadata={"description": f"Retry of the failures of operation {operation.pk}"},
         retry_of=operation,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
     )
     return new_operation
 
 
-def undo_operation(*, operation: BulkOperation, user) -> BulkOperation:
-    """A new operation restoring the before-values of this one's succeeded items."""
+def undo_operation(
+    *, operation: BulkOperation, user, idempotency_key: str = "", fingerprint: str = ""
+) -> BulkOperation:
+    """A new operation restoring the before-values of this one's succeeded items.
+
+    With an idempotency key, a repeat returns the undo the key made (not "already undone").
+    """
+    existing = replayed_operation(user=user, idempotency_key=idempotency_key, fingerprint=fingerprint)
+    if existing is not None:
+        return existing
     op_type = get_type(operation.target, operation.operation_type)
     if not op_type.reversible:
         raise InvalidTransition(f"'{op_type.label}' cannot be undone.")
@@ -506,6 +532,8 @@ def undo_operation(*, operation: BulkOperation, user) -> BulkOperation:
         ids=succeeded_ids,
         metadata={"description": f"Undo of operation {operation.pk}"},
         undo_of=operation,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
     )
     return new_operation
 

@@ -14,7 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from rest_framework import serializers
 
 from accounts.list_filters import stored_filters
-from operations import engine, results
+from operations import engine, form_keys, results
 from operations.forms import (
     BulkSelection,
     HistoryFilterForm,
@@ -224,9 +224,41 @@ ACTIONS = {
 }
 
 
+# What a second submit of an action's form says, landing where the first one led.
+REPEATED = {
+    "cancel": "This operation was already cancelled.",
+    "retry": form_keys.ALREADY_STARTED,
+    "undo": form_keys.ALREADY_STARTED,
+    "start": form_keys.ALREADY_STARTED,
+}
+
+
 def _done(request, operation: BulkOperation):
-    url = reverse("operations:detail", args=[operation.pk])
+    return _go(request, reverse("operations:detail", args=[operation.pk]))
+
+
+def _go(request, url: str):
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _earlier_url(request, key: str, fingerprint: str) -> str | None:
+    """Where this action's form led when it was sent before: the retry or undo the engine made
+    with its key, or the page a start or cancel with it was remembered to have led to."""
+    made = engine.replayed_operation(user=request.user, idempotency_key=key, fingerprint=fingerprint)
+    if made is not None:
+        return reverse("operations:detail", args=[made.pk])
+    try:
+        return form_keys.earlier_url(request, key, fingerprint)
+    except form_keys.ChangedSinceSubmitted:
+        raise engine.IdempotencyConflict from None
+
+
+def _already_done(action: str, operation: BulkOperation) -> bool:
+    """Whether a start or cancel refused as a transition had in fact been done already."""
+    operation.refresh_from_db()
+    if action == "cancel":
+        return operation.status == OperationStatus.CANCELLED
+    return action == "start" and operation.status not in (OperationStatus.DRAFT, OperationStatus.CANCELLED)
 
 
 def _run_action(request, operation_id, action: str, perform):
@@ -236,11 +268,23 @@ def _run_action(request, operation_id, action: str, perform):
     if request.method == "GET":
         context = {"operation": operation, "type_label": _type_label(operation), "action": action, **ACTIONS[action]}
         return render(request, "operations/confirm_action.html", context)
+    key, fingerprint = form_keys.posted_key(request), form_keys.fingerprint(request)
     try:
-        result, message = perform(operation)
-    except (engine.InvalidTransition, engine.TooManyActiveOperations, serializers.ValidationError) as exc:
+        earlier = _earlier_url(request, key, fingerprint)
+        if earlier is not None:  # the same form again: Back then submit, a double click, a reload
+            messages.info(request, REPEATED[action])
+            return _go(request, earlier)
+        result, message = perform(operation, {"idempotency_key": key, "fingerprint": fingerprint})
+    except engine.InvalidTransition as exc:
+        if _already_done(action, operation):  # a second cancel or start from a page shown before the first
+            messages.info(request, REPEATED[action])
+        else:
+            messages.error(request, _error_text(exc))
+        return _done(request, operation)
+    except (engine.TooManyActiveOperations, engine.IdempotencyConflict, serializers.ValidationError) as exc:
         messages.error(request, _error_text(exc))
         return _done(request, operation)
+    form_keys.remember(request, key, fingerprint, reverse("operations:detail", args=[result.pk]))
     messages.success(request, message)
     return _done(request, result)
 
@@ -248,6 +292,8 @@ def _run_action(request, operation_id, action: str, perform):
 def _error_text(exc: Exception) -> str:
     if isinstance(exc, engine.TooManyActiveOperations):
         return "You have too many operations pending or running; wait for one to finish and try again."
+    if isinstance(exc, engine.IdempotencyConflict):
+        return form_keys.CHANGED_AFTER_SUBMIT
     if isinstance(exc, serializers.ValidationError):
         return " ".join(_flatten(exc.detail))
     return str(exc)
@@ -264,7 +310,7 @@ def _flatten(detail) -> list[str]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def operation_cancel(request, operation_id):
-    def perform(operation):
+    def perform(operation, once):
         operation = engine.cancel_operation(operation=operation)
         return operation, f"Operation cancelled after {operation.processed:,} of {operation.total:,} records."
 
@@ -274,8 +320,8 @@ def operation_cancel(request, operation_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def operation_retry(request, operation_id):
-    def perform(operation):
-        new = engine.retry_failed(operation=operation, user=request.user)
+    def perform(operation, once):
+        new = engine.retry_failed(operation=operation, user=request.user, **once)
         return new, f"Retrying {new.total:,} failed records in a new operation."
 
     return _run_action(request, operation_id, "retry", perform)
@@ -284,8 +330,8 @@ def operation_retry(request, operation_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def operation_undo(request, operation_id):
-    def perform(operation):
-        new = engine.undo_operation(operation=operation, user=request.user)
+    def perform(operation, once):
+        new = engine.undo_operation(operation=operation, user=request.user, **once)
         return new, f"Undoing the changes to {new.total:,} records in a new operation."
 
     return _run_action(request, operation_id, "undo", perform)
@@ -294,7 +340,7 @@ def operation_undo(request, operation_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def operation_start(request, operation_id):
-    def perform(operation):
+    def perform(operation, once):
         return engine.start_draft(operation=operation), "The operation is queued."
 
     return _run_action(request, operation_id, "start", perform)
@@ -405,9 +451,21 @@ def tickets_bulk_confirm(request):
 @login_required
 @require_POST
 def tickets_bulk_create(request):
+    key, fingerprint = form_keys.posted_key(request), form_keys.fingerprint(request)
+    conflict = False
+    try:
+        earlier = engine.replayed_operation(user=request.user, idempotency_key=key, fingerprint=fingerprint)
+    except engine.IdempotencyConflict:
+        earlier, conflict = None, True
+    if earlier is not None:  # the same confirmation again: a double click, Back then Confirm, a reload
+        messages.info(request, form_keys.ALREADY_STARTED)
+        return _done(request, earlier)
     context, status = _bulk_step(request)
     if status != 200:
         return _bulk_render(request, "bulk_params", context, status=status)
+    if conflict:  # asked again with a fresh key: confirmed again, it is a new intent
+        context.update(selection_error=form_keys.CHANGED_AFTER_SUBMIT, form_key_fresh=True)
+        return _bulk_render(request, "bulk_confirm", context, status=400)
     selection: BulkSelection = context["selection"]
     metadata = {"description": context["question"].rstrip("?"), "source": "tickets list"}
     if selection.select_all:
@@ -420,12 +478,14 @@ def tickets_bulk_create(request):
             operation_type=context["op_type"].key,
             params=context["params"],
             metadata=metadata,
-            **{key: list(value) if key == "ids" else value for key, value in context["chosen"].items()},
+            idempotency_key=key,
+            fingerprint=fingerprint,
+            **{name: list(value) if name == "ids" else value for name, value in context["chosen"].items()},
         )
     except engine.TooManyActiveOperations:
         context["selection_error"] = _error_text(engine.TooManyActiveOperations())
         return _bulk_render(request, "bulk_confirm", context, status=429)
-    except serializers.ValidationError as exc:
+    except (serializers.ValidationError, engine.IdempotencyConflict) as exc:
         context["selection_error"] = _error_text(exc)
         return _bulk_render(request, "bulk_confirm", context, status=400)
     messages.success(request, f"{context['question'].rstrip('?')}: the operation is queued.")

@@ -5,6 +5,8 @@ from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from accounts import policy
+from accounts.policy import Action
 from accounts.selectors import locations_for, membership_for
 from config.api import ApiPagination
 from leads.filters import LeadFilter, TagFilter
@@ -37,6 +39,18 @@ def _check_can_edit_lead(user, lead: Lead) -> None:
         raise PermissionDenied("Agents may only update leads they own.")
 
 
+def _check_can_assign(user, location) -> None:
+    if not policy.allows(user, Action.ASSIGN, location):
+        raise PermissionDenied(policy.refusal(Action.ASSIGN))
+
+
+UPDATE_OWNER_NOTE = (
+    "The owner cannot be changed here: a body naming another owner (or null for an assigned lead) is a 400 "
+    "on `owner` pointing to POST /api/v1/leads/{id}/assign and PUT /api/v1/leads/{id}/reassign, which check "
+    "the agent's availability and capacity and keep the assignment trail. Repeating the current owner is fine."
+)
+
+
 class LeadListCreateApi(generics.ListAPIView):
     serializer_class = LeadOutputSerializer
     pagination_class = ApiPagination
@@ -45,10 +59,19 @@ class LeadListCreateApi(generics.ListAPIView):
     def get_queryset(self):
         return _leads_for(self.request.user)
 
-    @extend_schema(request=LeadInputSerializer, responses={201: LeadOutputSerializer}, summary="Create a lead")
+    @extend_schema(
+        request=LeadInputSerializer,
+        responses={201: LeadOutputSerializer},
+        summary="Create a lead",
+        description="With `owner`, the new lead is assigned through the assignment service, as "
+        "POST /api/v1/leads/{id}/assign would: only managers and admins may name an owner (403), and an "
+        "owner who is away, offline or at capacity is a 400 on `owner` (nothing is created).",
+    )
     def post(self, request):
         serializer = LeadInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
+        if serializer.validated_data.get("owner") is not None:
+            _check_can_assign(request.user, serializer.validated_data["location"])
         lead = serializer.save()
         return Response(
             LeadOutputSerializer(_leads_for(request.user).get(pk=lead.pk)).data, status=status.HTTP_201_CREATED
@@ -71,12 +94,20 @@ class LeadDetailApi(generics.RetrieveAPIView):
         serializer.save()
         return Response(LeadOutputSerializer(self.get_queryset().get(pk=lead.pk)).data)
 
-    @extend_schema(request=LeadInputSerializer, responses=LeadOutputSerializer, summary="Replace a lead's fields")
+    @extend_schema(
+        request=LeadInputSerializer,
+        responses=LeadOutputSerializer,
+        summary="Replace a lead's fields",
+        description=UPDATE_OWNER_NOTE,
+    )
     def put(self, request, pk):
         return self._update(request, partial=False)
 
     @extend_schema(
-        request=LeadInputSerializer, responses=LeadOutputSerializer, summary="Update some of a lead's fields"
+        request=LeadInputSerializer,
+        responses=LeadOutputSerializer,
+        summary="Update some of a lead's fields",
+        description=UPDATE_OWNER_NOTE,
     )
     def patch(self, request, pk):
         return self._update(request, partial=True)

@@ -8,11 +8,23 @@ from rest_framework import serializers
 
 from accounts.models import Agent, Team
 from accounts.serializers import LocationField, TenantScopedPrimaryKeyField, check_same_location, resolve_location
+from leads.assignment import AssignmentError, assign_lead
 from leads.models import Classification, Lead, Stage, Tag, Timeline, normalize_phone
 from leads.scoring import config_for
-from leads.services import record_assignments, record_stage_changes
+from leads.services import record_stage_changes
 
 API_REASON = "Updated via API"
+CREATE_REASON = "Created via API"
+
+
+def owner_change_refused(lead_id: int) -> str:
+    """Why an update may not change a lead's owner, and where to do it instead."""
+    return (
+        "The owner is changed only by the assignment endpoints, which check the agent's availability and "
+        f"capacity and record who assigned the lead and why: use POST /api/v1/leads/{lead_id}/assign for an "
+        f"unassigned lead, PUT /api/v1/leads/{lead_id}/reassign (with a reason) for an assigned one, or "
+        'POST /api/v1/leads/bulk-update with {"updates": {"agent_id": null}} to unassign.'
+    )
 
 
 def classification_for(score: int, location) -> str:
@@ -140,7 +152,14 @@ class LeadInputSerializer(serializers.Serializer):
         help_text="Derived from score when omitted, by the location's thresholds (default hot >= 70, warm >= 40)",
     )
     tags = TenantScopedPrimaryKeyField(queryset=Tag.objects.all(), many=True, required=False)
-    owner = TenantScopedPrimaryKeyField(queryset=Agent.objects.select_related("user"), required=False, allow_null=True)
+    owner = TenantScopedPrimaryKeyField(
+        queryset=Agent.objects.select_related("user"),
+        required=False,
+        allow_null=True,
+        help_text="On create: the agent to assign the lead to, through the assignment service (managers and "
+        "admins; the agent must be available or busy and under capacity). On update it may only repeat the "
+        "current owner: change it with POST /api/v1/leads/{id}/assign or PUT /api/v1/leads/{id}/reassign.",
+    )
     team = TenantScopedPrimaryKeyField(queryset=Team.objects.all(), required=False, allow_null=True)
     do_not_contact = serializers.BooleanField(required=False)
 
@@ -160,6 +179,11 @@ class LeadInputSerializer(serializers.Serializer):
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from exc
 
+    def validate_owner(self, value):
+        if self.instance is not None and getattr(value, "pk", None) != self.instance.owner_id:
+            raise serializers.ValidationError(owner_change_refused(self.instance.pk))
+        return value
+
     def validate(self, attrs):
         if self.instance is not None:
             if attrs.get("location") not in (None, self.instance.location):
@@ -175,22 +199,27 @@ class LeadInputSerializer(serializers.Serializer):
         return attrs
 
     def create(self, validated_data):
+        """The lead, then its owner through the assignment service; a refusal undoes both."""
         tags = validated_data.pop("tags", [])
+        owner = validated_data.pop("owner", None)
         user = self.context["request"].user
         with transaction.atomic():
             lead = Lead.objects.create(**validated_data)
             lead.tags.set(tags)
-            if lead.owner_id:
-                record_assignments(
-                    changes=[(lead.pk, None, lead.owner_id)], reason="Created via API", user=user, operation=None
-                )
+            if owner is not None:
+                try:
+                    assign_lead(lead=lead, user=user, agent_id=owner.pk, notes=CREATE_REASON)
+                except AssignmentError as exc:
+                    raise serializers.ValidationError({"owner": [exc.message]}) from exc
+                lead.refresh_from_db()
         return lead
 
     def update(self, instance, validated_data):
         tags = validated_data.pop("tags", None)
         validated_data.pop("location", None)
+        validated_data.pop("owner", None)  # validate_owner let it through only unchanged
         user = self.context["request"].user
-        old_stage, old_owner_id = instance.stage, instance.owner_id
+        old_stage = instance.stage
         for field, value in validated_data.items():
             setattr(instance, field, value)
         with transaction.atomic():
@@ -200,12 +229,5 @@ class LeadInputSerializer(serializers.Serializer):
             if instance.stage != old_stage:
                 record_stage_changes(
                     changes=[(instance.pk, old_stage, instance.stage)], reason=API_REASON, user=user, operation=None
-                )
-            if instance.owner_id != old_owner_id:
-                record_assignments(
-                    changes=[(instance.pk, old_owner_id, instance.owner_id)],
-                    reason=API_REASON,
-                    user=user,
-                    operation=None,
                 )
         return instance

@@ -9,6 +9,8 @@ from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from accounts import policy
+from accounts.policy import Action
 from accounts.selectors import locations_for, membership_for
 from config.api import ApiPagination
 from tickets.filters import TicketFilter
@@ -36,6 +38,19 @@ def _check_can_edit_ticket(user, ticket: Ticket) -> None:
     raise PermissionDenied("Agents may only update tickets assigned to them or unassigned.")
 
 
+def _check_can_assign(user, location) -> None:
+    if not policy.allows(user, Action.ASSIGN, location):
+        raise PermissionDenied(policy.refusal(Action.ASSIGN))
+
+
+UPDATE_ASSIGNEE_NOTE = (
+    "The assignee cannot be changed here: a body naming another assignee (or null for an assigned ticket) is "
+    "a 400 on `assignee` pointing to the `assign` operation of POST /api/v1/tickets/bulk-operations, which "
+    "checks the agent's availability and capacity and keeps the assignment trail. Repeating the current "
+    "assignee is fine."
+)
+
+
 class TicketListCreateApi(generics.ListAPIView):
     serializer_class = TicketOutputSerializer
     pagination_class = ApiPagination
@@ -45,11 +60,18 @@ class TicketListCreateApi(generics.ListAPIView):
         return _tickets_for(self.request.user)
 
     @extend_schema(
-        request=TicketInputSerializer, responses={201: TicketOutputSerializer, 409: None}, summary="Create a ticket"
+        request=TicketInputSerializer,
+        responses={201: TicketOutputSerializer, 409: None},
+        summary="Create a ticket",
+        description="With `assignee`, the new ticket is assigned through the assignment service: only managers "
+        "and admins may name an assignee (403), and an assignee who is away, offline or at capacity is a 400 on "
+        "`assignee` (nothing is created).",
     )
     def post(self, request):
         serializer = TicketInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
+        if serializer.validated_data.get("assignee") is not None:
+            _check_can_assign(request.user, serializer.validated_data["location"])
         ticket = serializer.save()
         return Response(TicketOutputSerializer(ticket).data, status=status.HTTP_201_CREATED)
 
@@ -70,12 +92,20 @@ class TicketDetailApi(generics.RetrieveAPIView):
         serializer.save()
         return Response(TicketOutputSerializer(self.get_queryset().get(pk=ticket.pk)).data)
 
-    @extend_schema(request=TicketInputSerializer, responses=TicketOutputSerializer, summary="Replace a ticket's fields")
+    @extend_schema(
+        request=TicketInputSerializer,
+        responses=TicketOutputSerializer,
+        summary="Replace a ticket's fields",
+        description=UPDATE_ASSIGNEE_NOTE,
+    )
     def put(self, request, pk):
         return self._update(request, partial=False)
 
     @extend_schema(
-        request=TicketInputSerializer, responses=TicketOutputSerializer, summary="Update some of a ticket's fields"
+        request=TicketInputSerializer,
+        responses=TicketOutputSerializer,
+        summary="Update some of a ticket's fields",
+        description=UPDATE_ASSIGNEE_NOTE,
     )
     def patch(self, request, pk):
         return self._update(request, partial=True)

@@ -7,9 +7,21 @@ from rest_framework import serializers
 from accounts.models import Agent, Location
 from accounts.serializers import LocationField, TenantScopedPrimaryKeyField, check_same_location, resolve_location
 from config.api import Conflict
-from tickets.models import Category, Priority, Status, Ticket, TicketAssignment
+from tickets.assignment import TicketAssignmentError, assign_ticket
+from tickets.models import Category, Priority, Status, Ticket
 
 NUMBER_ATTEMPTS = 5
+CREATE_REASON = "Created via API"
+
+
+def assignee_change_refused(ticket_id: int) -> str:
+    """Why an update may not change a ticket's assignee, and where to do it instead."""
+    return (
+        "The assignee is changed only by the ticket assign operation, which checks the agent's availability "
+        "and capacity and records who assigned the ticket: use POST /api/v1/tickets/bulk-operations with "
+        f'{{"ticket_ids": [{ticket_id}], "operation_type": "assign", "operation_data": {{"agent_id": ...}}}} '
+        "(null unassigns)."
+    )
 
 
 class TicketOutputSerializer(serializers.ModelSerializer):
@@ -70,7 +82,12 @@ class TicketInputSerializer(serializers.Serializer):
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     category = serializers.ChoiceField(choices=Category.choices, required=False)
     assignee = TenantScopedPrimaryKeyField(
-        queryset=Agent.objects.select_related("user"), required=False, allow_null=True
+        queryset=Agent.objects.select_related("user"),
+        required=False,
+        allow_null=True,
+        help_text="On create: the agent to assign the ticket to (managers and admins; the agent must be "
+        "available or busy and under capacity). On update it may only repeat the current assignee: change it "
+        "with the `assign` operation of POST /api/v1/tickets/bulk-operations.",
     )
     requester_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     requester_email = serializers.EmailField(required=False, allow_blank=True)
@@ -79,6 +96,11 @@ class TicketInputSerializer(serializers.Serializer):
         if not value.strip():
             raise serializers.ValidationError("This field may not be blank.")
         return value.strip()
+
+    def validate_assignee(self, value):
+        if self.instance is not None and getattr(value, "pk", None) != self.instance.assignee_id:
+            raise serializers.ValidationError(assignee_change_refused(self.instance.pk))
+        return value
 
     def validate(self, attrs):
         if self.instance is not None:
@@ -92,29 +114,24 @@ class TicketInputSerializer(serializers.Serializer):
         return attrs
 
     def create(self, validated_data):
+        """The ticket, then its assignee through the assignment service; a refusal undoes both."""
+        assignee = validated_data.pop("assignee", None)
         with transaction.atomic():
             ticket = create_ticket_numbered(**validated_data)
-            if ticket.assignee_id:
-                self._record_assignment(ticket, None, "Created via API")
+            if assignee is not None:
+                try:
+                    assign_ticket(
+                        ticket=ticket, agent_id=assignee.pk, user=self.context["request"].user, reason=CREATE_REASON
+                    )
+                except TicketAssignmentError as exc:
+                    raise serializers.ValidationError({"assignee": [exc.message]}) from exc
+                ticket.refresh_from_db()
         return ticket
 
     def update(self, instance, validated_data):
         validated_data.pop("location", None)
-        old_assignee_id = instance.assignee_id
+        validated_data.pop("assignee", None)  # validate_assignee let it through only unchanged
         for field, value in validated_data.items():
             setattr(instance, field, value)
-        with transaction.atomic():
-            instance.save()
-            if instance.assignee_id != old_assignee_id:
-                self._record_assignment(instance, old_assignee_id, "Updated via API")
+        instance.save()
         return instance
-
-    def _record_assignment(self, ticket: Ticket, from_agent_id: int | None, reason: str) -> None:
-        TicketAssignment.objects.create(
-            ticket=ticket,
-            from_agent_id=from_agent_id,
-            to_agent_id=ticket.assignee_id,
-            reason=reason,
-            strategy="manual",
-            assigned_by=self.context["request"].user,
-        )

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.capacity import load_of
 from accounts.models import Membership, Role
 from leads.models import Lead, LeadAssignment, ScoringConfig, StageChange
 from tests import factories
@@ -148,14 +149,95 @@ def test_cross_location_owner_is_rejected_even_for_a_member_of_both(
 
 def test_manager_updates_any_lead_and_history_is_recorded(location, manager, agent, api_for):
     lead = factories.make_lead(location, stage="new")
-    response = api_for(manager).patch(
-        f"/api/v1/leads/{lead.pk}", {"stage": "contacted", "owner": agent.pk}, format="json"
-    )
+    response = api_for(manager).patch(f"/api/v1/leads/{lead.pk}", {"stage": "contacted"}, format="json")
     assert response.status_code == 200, response.json()
     assert response.json()["stage"] == "contacted"
     change = StageChange.objects.get(lead=lead)
     assert (change.from_stage, change.to_stage, change.changed_by) == ("new", "contacted", manager)
-    assert LeadAssignment.objects.get(lead=lead).to_agent == agent
+
+
+# --- The owner changes only through the assignment service (capacity, availability, audit) -----
+
+
+def _load(agent) -> int:
+    return load_of(agent).load
+
+
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_updates_naming_a_new_owner_are_refused_and_cannot_overfill_an_agent(method, location, manager, agent, api_for):
+    """Issue 11: 80 PATCHes put agent1 at 68 open leads against a capacity of 30."""
+    agent.max_capacity = 3
+    agent.save()
+    leads = [factories.make_lead(location) for _ in range(6)]
+    client = api_for(manager)
+    for lead in leads:
+        body = {"first_name": lead.first_name, "owner": agent.pk}
+        response = getattr(client, method)(f"/api/v1/leads/{lead.pk}", body, format="json")
+        assert response.status_code == 400, response.json()
+        (error,) = response.json()["errors"]
+        assert error["field"] == "owner"
+        assert f"/api/v1/leads/{lead.pk}/assign" in error["message"]
+    assert _load(agent) == 0
+    assert not LeadAssignment.objects.exists()
+
+
+def test_unassigning_or_moving_an_owned_lead_is_refused_too(location, manager, agent, other_agent, api_for):
+    lead = factories.make_lead(location, owner=agent)
+    client = api_for(manager)
+    for owner in (None, other_agent.pk):
+        response = client.patch(f"/api/v1/leads/{lead.pk}", {"owner": owner, "score": 10}, format="json")
+        assert response.status_code == 400
+        assert "/reassign" in response.json()["errors"][0]["message"]
+    lead.refresh_from_db()
+    assert (lead.owner, lead.score) == (agent, None)
+
+
+def test_an_update_repeating_the_current_owner_is_accepted(location, manager, agent, api_for):
+    """A client that GETs a lead and PUTs it back sends the owner it read: that is no change."""
+    lead = factories.make_lead(location, owner=agent)
+    client = api_for(manager)
+    body = client.get(f"/api/v1/leads/{lead.pk}").json()
+    body.update(last_name="Renamed", tags=[])
+    response = client.put(f"/api/v1/leads/{lead.pk}", body, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["owner"] == agent.pk
+    assert not LeadAssignment.objects.exists()
+
+
+def test_create_with_an_owner_goes_through_the_assignment_service(location, manager, agent, api_for):
+    agent.max_capacity = 2
+    agent.save()
+    client = api_for(manager)
+    body = {"first_name": "New", "owner": agent.pk}
+    created = [client.post("/api/v1/leads", body, format="json") for _ in range(3)]
+    assert [r.status_code for r in created] == [201, 201, 400]
+    (error,) = created[2].json()["errors"]
+    assert error["field"] == "owner"
+    assert "capacity" in error["message"]
+    assert Lead.objects.count() == 2
+    assert _load(agent) == 2
+    rows = LeadAssignment.objects.order_by("pk")
+    assert [(row.from_agent, row.to_agent, row.assigned_by, row.strategy) for row in rows] == [
+        (None, agent, manager, "manual")
+    ] * 2
+
+
+@pytest.mark.parametrize("availability", ["away", "offline"])
+def test_create_with_an_away_or_offline_owner_is_refused(availability, location, manager, agent, api_for):
+    agent.availability = availability
+    agent.save()
+    response = api_for(manager).post("/api/v1/leads", {"first_name": "A", "owner": agent.pk}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "owner"
+    assert not Lead.objects.exists()
+
+
+def test_an_agent_may_create_a_lead_but_not_assign_it(location, agent, other_agent, api_for):
+    client = api_for(agent.user)
+    response = client.post("/api/v1/leads", {"first_name": "A", "owner": other_agent.pk}, format="json")
+    assert response.status_code == 403
+    assert not Lead.objects.exists()
+    assert client.post("/api/v1/leads", {"first_name": "A"}, format="json").status_code == 201
 
 
 def test_put_replaces_fields_and_requires_first_name(location, manager, api_for, error_fields):

@@ -1,6 +1,7 @@
 import pytest
 from django.utils import timezone
 
+from accounts.capacity import load_of
 from tests import factories
 from tickets.models import Comment, Ticket, TicketAssignment
 
@@ -73,15 +74,78 @@ def test_detail_counts_comments(location, manager, api_for):
 
 @pytest.mark.parametrize("method", ["put", "patch"])
 def test_manager_updates_any_ticket(method, location, manager, agent, api_for):
-    ticket = factories.make_ticket(location, number=1, subject="Old")
+    ticket = factories.make_ticket(location, number=1, subject="Old", assignee=agent)
     payload = {"subject": "New", "status": "resolved", "assignee": agent.pk}
     response = getattr(api_for(manager), method)(f"/api/v1/tickets/{ticket.pk}", payload, format="json")
     assert response.status_code == 200, response.json()
     ticket.refresh_from_db()
     assert (ticket.subject, ticket.status, ticket.assignee) == ("New", "resolved", agent)
     assert response.json()["assignee_name"] == "agent1"
-    trail = TicketAssignment.objects.get(ticket=ticket)
-    assert (trail.from_agent, trail.to_agent, trail.assigned_by) == (None, agent, manager)
+    assert not TicketAssignment.objects.exists()
+
+
+# --- The assignee changes only through the assignment service (capacity, availability, audit) ---
+
+
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_updates_naming_a_new_assignee_are_refused_and_cannot_overfill_an_agent(
+    method, location, manager, agent, api_for
+):
+    agent.max_capacity = 3
+    agent.save()
+    tickets = [factories.make_ticket(location) for _ in range(6)]
+    client = api_for(manager)
+    for ticket in tickets:
+        body = {"subject": ticket.subject, "assignee": agent.pk}
+        response = getattr(client, method)(f"/api/v1/tickets/{ticket.pk}", body, format="json")
+        assert response.status_code == 400, response.json()
+        (error,) = response.json()["errors"]
+        assert error["field"] == "assignee"
+        assert "/api/v1/tickets/bulk-operations" in error["message"]
+    assert load_of(agent).load == 0
+    assert not TicketAssignment.objects.exists()
+
+
+def test_unassigning_or_moving_a_ticket_through_the_record_api_is_refused(
+    location, manager, agent, other_agent, api_for
+):
+    ticket = factories.make_ticket(location, assignee=agent)
+    for assignee in (None, other_agent.pk):
+        response = api_for(manager).patch(f"/api/v1/tickets/{ticket.pk}", {"assignee": assignee}, format="json")
+        assert response.status_code == 400
+    assert Ticket.objects.get(pk=ticket.pk).assignee == agent
+
+
+def test_create_with_an_assignee_goes_through_the_assignment_service(location, manager, agent, api_for):
+    agent.max_capacity = 2
+    agent.save()
+    client = api_for(manager)
+    body = {"subject": "New", "assignee": agent.pk}
+    created = [client.post("/api/v1/tickets", body, format="json") for _ in range(3)]
+    assert [r.status_code for r in created] == [201, 201, 400]
+    (error,) = created[2].json()["errors"]
+    assert error["field"] == "assignee"
+    assert "capacity" in error["message"]
+    assert Ticket.objects.count() == 2
+    assert load_of(agent).load == 2
+    rows = TicketAssignment.objects.order_by("pk")
+    assert [(row.from_agent, row.to_agent, row.assigned_by) for row in rows] == [(None, agent, manager)] * 2
+
+
+def test_create_with_an_offline_assignee_is_refused(location, manager, agent, api_for):
+    agent.availability = "offline"
+    agent.save()
+    response = api_for(manager).post("/api/v1/tickets", {"subject": "A", "assignee": agent.pk}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "assignee"
+    assert not Ticket.objects.exists()
+
+
+def test_an_agent_may_open_a_ticket_but_not_assign_it(location, agent, other_agent, api_for):
+    client = api_for(agent.user)
+    response = client.post("/api/v1/tickets", {"subject": "A", "assignee": other_agent.pk}, format="json")
+    assert response.status_code == 403
+    assert not Ticket.objects.exists()
 
 
 def test_agent_updates_own_and_unassigned_tickets_only(location, agent, other_agent, api_for):

@@ -187,7 +187,9 @@ class AssignLeads(_FieldType):
         return super().apply(records, ctx)
 
     def undo(self, records, befores, ctx):
-        if assignment.uses_capacity(ctx.params):
+        # Giving leads back to their previous owners (also after an unassign) is an assignment:
+        # within those agents' capacity, with the trail.
+        if "agent_id" in ctx.params or assignment.uses_capacity(ctx.params):
             return assignment.undo_operation(records, befores, ctx)
         return super().undo(records, befores, ctx)
 

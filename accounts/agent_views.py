@@ -2,13 +2,14 @@
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts import policy
 from accounts.capacity import attach_metrics, update_capacity
 from accounts.models import Agent, Availability, Team
-from accounts.selectors import agents_for, locations_for, membership_for
+from accounts.policy import Action
+from accounts.selectors import agents_for, locations_for
 from leads.models import Lead, LeadAssignment
 from tickets.models import Ticket, TicketAssignment
 
@@ -56,7 +57,6 @@ def agent_list(request):
     location = request.location
     context = {"can_edit": False, "agents": [], "form": None}
     if location is not None:
-        membership = membership_for(request.user, location)
         form = AgentFilterForm(request.GET or None, location=location)
         agents = Agent.objects.filter(location=location).select_related("user", "team").order_by("user__username")
         if form.is_valid():
@@ -70,7 +70,7 @@ def agent_list(request):
         context.update(
             form=form,
             agents=agents,
-            can_edit=membership is not None and membership.is_manager,
+            can_edit=policy.allows(request.user, Action.CAPACITY_CHANGE, location),
             summary={
                 "agents": len(agents),
                 "available": sum(a.availability == Availability.AVAILABLE for a in agents),
@@ -86,20 +86,31 @@ def agent_list(request):
 @login_required
 @require_POST
 def agent_update(request, pk):
-    """Managers and admins change capacity and availability in place; answers the row for HTMX."""
+    """Change capacity and availability in place, as the policy allows; answers the row for HTMX."""
     agent = get_object_or_404(agents_for(request.user), pk=pk)
-    membership = membership_for(request.user, agent.location)
-    if membership is None or not membership.is_manager:
-        raise PermissionDenied("Only managers and admins edit agents.")
     form = AgentCapacityForm(request.POST)
     warnings = []
     if form.is_valid():
-        warnings = update_capacity(agent=agent, **form.cleaned_data)
+        changes = {name: value for name, value in form.cleaned_data.items() if value != getattr(agent, name)}
+        if "max_capacity" in changes or not changes:
+            policy.require(request.user, Action.CAPACITY_CHANGE, agent.location)
+        if "availability" in changes:
+            policy.require(request.user, Action.AVAILABILITY_CHANGE, agent.location, owner_id=agent.user_id)
+        warnings = update_capacity(agent=agent, **(changes or form.cleaned_data))
+    else:
+        policy.require(request.user, Action.CAPACITY_CHANGE, agent.location)
     if not request.htmx:
         return redirect("agents:list")
     (agent,) = _prepare([agent])
     return render(
-        request, "agents/_row.html", {"agent": agent, "can_edit": True, "row_form": form, "warnings": warnings}
+        request,
+        "agents/_row.html",
+        {
+            "agent": agent,
+            "can_edit": policy.allows(request.user, Action.CAPACITY_CHANGE, agent.location),
+            "row_form": form,
+            "warnings": warnings,
+        },
     )
 
 

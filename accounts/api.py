@@ -3,13 +3,15 @@
 import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import policy
 from accounts.capacity import attach_metrics, update_capacity
 from accounts.models import Availability, Membership
-from accounts.selectors import agents_for, locations_for, membership_for, teams_for
+from accounts.policy import Action
+from accounts.selectors import agents_for, locations_for, teams_for
 from accounts.serializers import (
     AgentCapacityInputSerializer,
     AgentCapacityOutputSerializer,
@@ -110,10 +112,10 @@ class AgentCapacityApi(APIView):
             raise NotFound("Agent not found.")
         data = AgentCapacityInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = membership_for(request.user, agent.location)
-        own_availability = agent.user_id == request.user.pk and set(data.validated_data) == {"availability"}
-        if not (membership.is_manager or own_availability):
-            raise PermissionDenied("Only managers and admins change capacity; agents may set their own availability.")
+        if "max_capacity" in data.validated_data:
+            policy.require(request.user, Action.CAPACITY_CHANGE, agent.location)
+        if "availability" in data.validated_data:
+            policy.require(request.user, Action.AVAILABILITY_CHANGE, agent.location, owner_id=agent.user_id)
         warnings = update_capacity(agent=agent, **data.validated_data)
         (agent,) = attach_metrics([agent])
         agent.warnings = warnings

@@ -99,14 +99,26 @@ def allows(user, action: Action, location, *, owner_id: int | None = None) -> bo
     role = role_of(user, location)
     if role is None:
         return False
-    granted = POLICY[action]
+    granted = POLICY[Action(action)]
     return role in granted or (OWN in granted and owner_id is not None and owner_id == user.pk)
 
 
 def require(user, action: Action, location, *, owner_id: int | None = None) -> None:
     """Raise Django's PermissionDenied (a 403 on pages and in the API) unless allowed."""
     if not allows(user, action, location, owner_id=owner_id):
-        raise PermissionDenied(refusal(action))
+        raise PermissionDenied(refusal(Action(action)))
+
+
+def locations_where(user, action: Action):
+    """The locations where the user's role grants ``action`` to all its objects (``OWN`` aside)."""
+    from accounts.selectors import locations_for
+
+    if user is None or not user.is_authenticated:
+        return Location.objects.none()
+    if user.is_superuser:
+        return locations_for(user) if ADMIN in POLICY[action] else Location.objects.none()
+    roles = [role for role in POLICY[action] if role != OWN]
+    return Location.objects.filter(memberships__user=user, memberships__role__in=roles)
 
 
 def refusal(action: Action) -> str:
@@ -122,3 +134,20 @@ def table() -> list[tuple[str, dict[str, bool]]]:
     """The policy as rows for the README and the policy tests: action → {role: allowed}."""
     columns = [ADMIN, MANAGER, AGENT, OWN]
     return [(action.value, {column: column in POLICY[action] for column in columns}) for action in Action]
+
+
+COLUMN_TITLES = {ADMIN: "admin", MANAGER: "manager", AGENT: "agent", OWN: "own (creator / the agent)"}
+
+
+def render_table() -> str:
+    """The table as Markdown, exactly as the README prints it (a test keeps the two equal)."""
+    rows = table()
+    columns = list(rows[0][1])
+    lines = [
+        "| action | " + " | ".join(COLUMN_TITLES[column] for column in columns) + " |",
+        "| --- |" + " :---: |" * len(columns),
+    ]
+    for action, allowed in rows:
+        cells = ["yes" if allowed[c] else ("" if c == OWN else "no") for c in columns]
+        lines.append(f"| `{action}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

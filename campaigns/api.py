@@ -8,6 +8,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import policy
+from accounts.policy import Action
+from accounts.selectors import default_location_for, locations_for
 from campaigns import selectors, services
 from campaigns.importing import ContactFileError, parse_contact_file
 from campaigns.serializers import (
@@ -82,6 +85,17 @@ def preview_of(*, upload, default_region: str) -> dict:
     }
 
 
+def _settings_location(raw: dict, user):
+    """The location named by the settings' location_id (else the user's first): None when not theirs."""
+    location_id = raw.get("location_id")
+    if not location_id:
+        return default_location_for(user)
+    try:
+        return locations_for(user).filter(pk=int(location_id)).first()
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 class CampaignCreateApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
@@ -94,6 +108,7 @@ class CampaignCreateApi(APIView):
         data = CreateCampaignInput(data=request.data)
         data.is_valid(raise_exception=True)
         settings = validated_settings(raw=data.validated_data["settings"], user=request.user)
+        policy.require(request.user, Action.CAMPAIGN_CREATE, settings["location"])
         campaign, result = create_from_upload(upload=data.validated_data["file"], settings=settings, user=request.user)
         body = {
             "campaign_id": campaign.pk,
@@ -115,6 +130,8 @@ class CampaignPreviewApi(APIView):
     def post(self, request):
         data = CreateCampaignInput(data=request.data)
         data.is_valid(raise_exception=True)
+        location = _settings_location(data.validated_data["settings"], request.user)
+        policy.require(request.user, Action.CAMPAIGN_CREATE, location)  # previewing is a step of creating
         region = str(data.validated_data["settings"].get("default_region") or "US")
         region = CampaignSettingsSerializer().validate_default_region(region)
         return Response(PreviewOutput(preview_of(upload=data.validated_data["file"], default_region=region)).data)
@@ -147,6 +164,7 @@ class CampaignDetailApi(APIView):
     @extend_schema(responses={204: None, 409: None}, summary="Delete a campaign that is not running.")
     def delete(self, request, campaign_id: int):
         campaign = selectors.campaign_for(user=request.user, campaign_id=campaign_id)
+        policy.require(request.user, Action.CAMPAIGN_DELETE, campaign.location)
         try:
             services.delete_campaign(campaign_id=campaign.pk)
         except services.IllegalTransition as exc:
@@ -182,10 +200,13 @@ class CampaignActionApi(APIView):
         "pause": services.pause_campaign,
         "resume": services.resume_campaign,
     }
+    # Resuming a paused campaign starts its calls again: the policy's campaign.start.
+    permissions = {"start": Action.CAMPAIGN_START, "pause": Action.CAMPAIGN_PAUSE, "resume": Action.CAMPAIGN_START}
 
     @extend_schema(request=None, responses={200: CampaignOutput, 409: None})
     def post(self, request, campaign_id: int):
         campaign = selectors.campaign_for(user=request.user, campaign_id=campaign_id)
+        policy.require(request.user, self.permissions[self.action_name], campaign.location)
         try:
             with transaction.atomic():
                 campaign = self.actions[self.action_name](campaign_id=campaign.pk)

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from rest_framework import serializers
 
+from accounts import policy
+from accounts.policy import Action
 from campaigns import selectors, services
 from campaigns.api import create_from_upload, preview_of, validated_settings
 from campaigns.models import CampaignState, ContactStatus
@@ -35,6 +37,19 @@ ACTIONS = {
     "pause": services.pause_campaign,
     "resume": services.resume_campaign,
 }
+# The policy action each button needs (resuming starts the calls again).
+PERMISSIONS = {
+    "create": Action.CAMPAIGN_CREATE,
+    "start": Action.CAMPAIGN_START,
+    "pause": Action.CAMPAIGN_PAUSE,
+    "resume": Action.CAMPAIGN_START,
+    "delete": Action.CAMPAIGN_DELETE,
+}
+
+
+def _may(user, location) -> dict[str, bool]:
+    """Which campaign buttons the user may see in this location, by the policy table."""
+    return {name: policy.allows(user, action, location) for name, action in PERMISSIONS.items()}
 
 
 @login_required
@@ -49,6 +64,7 @@ def campaign_list(request):
         "states": CampaignState.choices,
         "counts": selectors.state_counts(user=request.user, location=request.location),
         "live": any(c.state in LIVE_STATES for c in campaigns),
+        "may": _may(request.user, request.location),
     }
     if request.htmx:
         return render(request, "campaigns/_cards.html", context)
@@ -98,6 +114,7 @@ def _error_list(detail) -> list[str]:
 def campaign_create(request):
     if request.location is None:
         raise Http404("You are not a member of any location.")
+    policy.require(request.user, Action.CAMPAIGN_CREATE, request.location)
     form = request.POST if request.method == "POST" else None
     errors: list[str] = []
     if request.method == "POST":
@@ -175,6 +192,7 @@ def campaign_detail(request, campaign_id: int):
         "statuses": ContactStatus.choices,
         "page": page,
         "live": campaign.state in LIVE_STATES or campaign.contacts.filter(status=ContactStatus.CALLING).exists(),
+        "may": _may(request.user, campaign.location),
     }
     if request.htmx:
         return render(request, "campaigns/_live.html", context)
@@ -185,6 +203,9 @@ def campaign_detail(request, campaign_id: int):
 @require_POST
 def campaign_action(request, campaign_id: int, action: str):
     campaign = selectors.campaign_for(user=request.user, campaign_id=campaign_id)
+    if action not in PERMISSIONS or action == "create":
+        raise Http404("Unknown action.")
+    policy.require(request.user, PERMISSIONS[action], campaign.location)
     next_url = request.POST.get("next", "")
     if not next_url.startswith("/") or next_url.startswith("//"):
         next_url = reverse("campaigns:detail", args=[campaign.pk])

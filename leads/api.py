@@ -141,9 +141,7 @@ class TagDetailApi(generics.RetrieveAPIView):
 
     def _update(self, request, *, partial: bool):
         tag = self.get_object()
-        membership = membership_for(request.user, tag.location)
-        if membership is None or not membership.is_manager:
-            raise PermissionDenied("Only managers and admins may change tags.")
+        policy.require(request.user, Action.TAG_EDIT, tag.location)
         serializer = TagInputSerializer(tag, data=request.data, partial=partial, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         return Response(TagOutputSerializer(serializer.save()).data)

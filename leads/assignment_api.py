@@ -3,13 +3,15 @@
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import policy
 from accounts.capacity import attach_metrics
 from accounts.models import Agent, Team
-from accounts.selectors import locations_for, membership_for
+from accounts.policy import Action
+from accounts.selectors import locations_for
 from accounts.serializers import AgentCapacityOutputSerializer, LocationField, resolve_location
 from config.api import Conflict, error_response
 from leads import assignment
@@ -22,7 +24,7 @@ from operations.serializers import BulkOperationOutput, StrictSerializer
 SYNC_LIMIT = getattr(settings, "BULK_ASSIGN_SYNC_LIMIT", 500)
 
 
-def _managed_lead(request, lead_id: int) -> Lead:
+def _managed_lead(request, lead_id: int, action: Action) -> Lead:
     lead = (
         Lead.objects.filter(pk=lead_id, location__in=locations_for(request.user))
         .select_related("location", "owner__user")
@@ -30,14 +32,8 @@ def _managed_lead(request, lead_id: int) -> Lead:
     )
     if lead is None:
         raise NotFound("Lead not found.")
-    _require_manager(request, lead.location)
+    policy.require(request.user, action, lead.location)
     return lead
-
-
-def _require_manager(request, location) -> None:
-    membership = membership_for(request.user, location)
-    if membership is None or not membership.is_manager:
-        raise PermissionDenied("Only managers and admins of this location assign leads.")
 
 
 def _check_team(team_id, location) -> None:
@@ -103,7 +99,7 @@ class LeadAssignApi(APIView):
         "(use reassign).",
     )
     def post(self, request, lead_id):
-        lead = _managed_lead(request, lead_id)
+        lead = _managed_lead(request, lead_id, Action.ASSIGN)
         data = LeadAssignInput(data=request.data)
         data.is_valid(raise_exception=True)
         params = data.validated_data
@@ -136,7 +132,7 @@ class LeadReassignApi(APIView):
         description="409 when the new agent is at capacity, away or offline, or already owns the lead.",
     )
     def put(self, request, lead_id):
-        lead = _managed_lead(request, lead_id)
+        lead = _managed_lead(request, lead_id, Action.REASSIGN)
         data = LeadReassignInput(data=request.data)
         data.is_valid(raise_exception=True)
         params = data.validated_data
@@ -216,7 +212,7 @@ class BulkAssignApi(APIView):
         data.is_valid(raise_exception=True)
         params = dict(data.validated_data)
         location = params.pop("location")
-        _require_manager(request, location)
+        policy.require(request.user, Action.ASSIGN, location)
         lead_ids = params.pop("lead_ids")
         if len(lead_ids) > SYNC_LIMIT:
             return self._as_operation(request, location, lead_ids, params)

@@ -14,6 +14,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import policy
+from accounts.policy import Action
 from accounts.selectors import locations_for
 from accounts.serializers import LocationField, resolve_location
 from config.api import error_response
@@ -241,6 +243,7 @@ class MessageTemplateListApi(APIView):
     def post(self, request):
         serializer = TemplateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
+        policy.require(request.user, Action.TEMPLATE_EDIT, serializer.validated_data["location"])
         template = serializer.save(created_by=request.user)
         return Response(TemplateSerializer(template).data, status=status.HTTP_201_CREATED)
 
@@ -264,16 +267,21 @@ class MessageTemplateDetailApi(APIView):
     def patch(self, request, pk):
         return self._update(request, pk, partial=True)
 
+    def _editable(self, request, pk) -> MessageTemplate:
+        template = self._get(request, pk)
+        policy.require(request.user, Action.TEMPLATE_EDIT, template.location)
+        return template
+
     def _update(self, request, pk, *, partial):
         serializer = TemplateSerializer(
-            self._get(request, pk), data=request.data, partial=partial, context={"request": request}
+            self._editable(request, pk), data=request.data, partial=partial, context={"request": request}
         )
         serializer.is_valid(raise_exception=True)
         return Response(TemplateSerializer(serializer.save()).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
-        self._get(request, pk).delete()
+        self._editable(request, pk).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -2,12 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework import serializers
 
+from accounts import policy
+from accounts.policy import Action
 from leads import bulk_preview, exporting, messaging, services
 from leads.bulk_forms import PARAM_FORMS, BuilderForm, MessageTemplateForm, param_form
 from leads.models import Lead, MessageTemplate, TemplateCategory
@@ -228,7 +230,12 @@ def template_list(request):
     return render(
         request,
         "leads/templates_list.html",
-        {"templates": templates, "categories": TemplateCategory.choices, "category": category},
+        {
+            "templates": templates,
+            "categories": TemplateCategory.choices,
+            "category": category,
+            "can_edit": policy.allows(request.user, Action.TEMPLATE_EDIT, location),
+        },
     )
 
 
@@ -240,6 +247,9 @@ def _template_or_404(request, pk) -> MessageTemplate:
 def template_edit(request, pk=None):
     location = _location_or_404(request)
     template = _template_or_404(request, pk) if pk else None
+    can_edit = policy.allows(request.user, Action.TEMPLATE_EDIT, location)
+    if not can_edit and (request.method == "POST" or template is None):  # others may read and preview one
+        raise PermissionDenied(policy.refusal(Action.TEMPLATE_EDIT))
     form = MessageTemplateForm(request.POST or None, instance=template, location=location)
     if request.method == "POST" and form.is_valid():
         template = form.save(commit=False)
@@ -254,7 +264,13 @@ def template_edit(request, pk=None):
     return render(
         request,
         "leads/templates_form.html",
-        {"form": form, "template": template, "leads": leads, "placeholders": messaging.PLACEHOLDERS},
+        {
+            "form": form,
+            "template": template,
+            "leads": leads,
+            "placeholders": messaging.PLACEHOLDERS,
+            "can_edit": can_edit,
+        },
         status=400 if form.errors else 200,
     )
 

@@ -176,6 +176,7 @@ class ChangeStage(_FieldType):
 class AssignLeads(_FieldType):
     key = "assign"
     label = "Assign"
+    create_action = "assign"  # the policy's assign: managers and admins
     description = "Assign leads to an agent (owner) or a team; agent changes go to the assignment trail."
     Params = assignment.AssignParams
 

@@ -120,6 +120,7 @@ class ExportParams(serializers.Serializer):
 class ExportLeads(LeadOperationType):
     key = "export"
     label = "Export"
+    create_action = "export.create"
     description = "Export the chosen fields as CSV, JSON or XLSX; the file is kept with the operation."
     locks_records = False
     Params = ExportParams

@@ -8,7 +8,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import policy
 from accounts.models import Membership
+from accounts.policy import Action
 from accounts.selectors import default_location_for, locations_for
 from operations import analytics
 from operations.registry import targets, types_for
@@ -215,6 +217,7 @@ class BulkOperationAnalyticsApi(APIView):
             location = default_location_for(request.user)
             if location is None:
                 raise NotFound("You are not a member of any location.")
+        policy.require(request.user, Action.ANALYTICS_VIEW, location)
         query = AnalyticsApiInput(data=request.query_params, context={"location": location})
         query.is_valid(raise_exception=True)
         figures = analytics.analytics(scope=query.scope())

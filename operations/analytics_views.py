@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import QueryDict
 from django.shortcuts import render
 
+from accounts import policy
+from accounts.policy import Action
 from operations import analytics
 from operations.analytics_api import AnalyticsQueryInput
 from operations.models import OperationStatus
@@ -61,6 +63,7 @@ def index(request):
     context = {"location": location, "presets": analytics.PRESET_DAYS}
     if location is None:
         return render(request, "analytics/index.html", context)
+    policy.require(request.user, Action.ANALYTICS_VIEW, location)
     query = AnalyticsQueryInput(data=_query_from_page(request.GET), context={"location": location})
     if query.is_valid():
         scope = query.scope()
@@ -90,6 +93,7 @@ def dashboard_cards(request):
     location = request.location
     context = {"location": location}
     if location is not None:
+        policy.require(request.user, Action.ANALYTICS_VIEW, location)
         scope = analytics.Scope(location=location, period=analytics.period_for(location=location, days=30))
         groups = analytics.grouped_counters(scope=scope)
         ranks = analytics.size_and_duration_percentiles(scope=scope)
@@ -106,6 +110,8 @@ def running(request):
     """The operations pending or in progress now (the dashboard polls this)."""
     location = request.location
     operations = _with_type_labels(analytics.running_operations(location=location)) if location is not None else []
+    if location is not None and not policy.allows(request.user, Action.OPERATION_VIEW_ALL, location):
+        operations = [operation for operation in operations if operation.created_by_id == request.user.pk]
     return render(
         request,
         "analytics/_running.html",

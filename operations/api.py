@@ -12,6 +12,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts import policy
+from accounts.policy import Action
 from accounts.serializers import resolve_location
 from config.api import Conflict, error_response
 from operations import engine, results
@@ -80,9 +82,9 @@ def _get_visible(request, operation_id) -> BulkOperation:
     return operation
 
 
-def _require_manage(request, operation) -> None:
-    if not engine.can_manage(operation=operation, user=request.user):
-        raise PermissionDenied("Only the operation's creator or a manager of its location may do this.")
+def _require(request, action: Action, operation) -> None:
+    if not engine.allows(request.user, action, operation):
+        raise PermissionDenied(policy.refusal(action))
 
 
 def _page(queryset, query) -> tuple[list, int, bool]:
@@ -151,7 +153,7 @@ class TicketBulkOperationCancelApi(APIView):
         operation = _get_visible(request, operation_id)
         if operation.target != "tickets":
             raise NotFound("Bulk operation not found.")
-        _require_manage(request, operation)
+        _require(request, Action.OPERATION_CANCEL, operation)
         try:
             operation = engine.cancel_operation(operation=operation)
         except engine.InvalidTransition as exc:
@@ -237,7 +239,7 @@ class BulkOperationDetailApi(APIView):
         return Response(BulkOperationOutput(operation, context={"request": request}).data)
 
 
-def _lifecycle_view(action_name: str, action, doc: str):
+def _lifecycle_view(action_name: str, permission: Action, action, doc: str):
     class LifecycleApi(APIView):
         @extend_schema(
             request=None,
@@ -246,7 +248,7 @@ def _lifecycle_view(action_name: str, action, doc: str):
         )
         def post(self, request, operation_id):
             operation = _get_visible(request, operation_id)
-            _require_manage(request, operation)
+            _require(request, permission, operation)
             try:
                 result, created = action(operation, request.user)
             except engine.InvalidTransition as exc:
@@ -266,20 +268,28 @@ def _lifecycle_view(action_name: str, action, doc: str):
 
 
 BulkOperationCancelApi = _lifecycle_view(
-    "Cancel", lambda op, user: (engine.cancel_operation(operation=op), False), "Stop the operation."
+    "Cancel",
+    Action.OPERATION_CANCEL,
+    lambda op, user: (engine.cancel_operation(operation=op), False),
+    "Stop the operation.",
 )
 BulkOperationRetryApi = _lifecycle_view(
     "Retry",
+    Action.OPERATION_RETRY,
     lambda op, user: (engine.retry_failed(operation=op, user=user), True),
     "A new operation over this one's failed records.",
 )
 BulkOperationUndoApi = _lifecycle_view(
     "Undo",
+    Action.OPERATION_UNDO,
     lambda op, user: (engine.undo_operation(operation=op, user=user), True),
     "A new operation restoring the values this one changed, skipping records changed since.",
 )
 BulkOperationStartApi = _lifecycle_view(
-    "Start", lambda op, user: (engine.start_draft(operation=op), False), "Run a draft operation now."
+    "Start",
+    Action.OPERATION_START,
+    lambda op, user: (engine.start_draft(operation=op), False),
+    "Run a draft operation now.",
 )
 
 

@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from rest_framework import serializers
 
+from accounts import policy
 from accounts.selectors import membership_for
 from operations import analytics, progress, queue
 from operations.models import (
@@ -87,6 +88,7 @@ def create_operation(
         op_type = get_type(target, operation_type)
     except LookupError as exc:
         raise serializers.ValidationError({"operation_type": [str(exc)]}) from None
+    policy.require(user, op_type.create_action, location)
     if undo_of is None:
         params = op_type.validate(params or {}, location=location, user=user)
 
@@ -413,12 +415,9 @@ def _complete(operation_id) -> str:
 # --- Lifecycle actions -----------------------------------------------------------------
 
 
-def can_manage(*, operation: BulkOperation, user) -> bool:
-    """The creator, and the location's admins and managers, may cancel, retry and undo."""
-    if operation.created_by_id == user.pk:
-        return True
-    membership = membership_for(user, operation.location)
-    return membership is not None and membership.is_manager
+def allows(user, action: policy.Action, operation: BulkOperation) -> bool:
+    """May the user start, cancel, retry or undo this operation: the policy table, its creator as owner."""
+    return policy.allows(user, action, operation.location, owner_id=operation.created_by_id)
 
 
 def cancel_operation(*, operation: BulkOperation) -> BulkOperation:

@@ -105,6 +105,8 @@ class OperationType:
     reversible: ClassVar[bool] = False
     # Records are locked (SELECT … FOR UPDATE) before apply(); False for read-only types.
     locks_records: ClassVar[bool] = True
+    # The policy action (accounts.policy.Action) that creating one of these needs.
+    create_action: ClassVar[str] = "operation.create"
 
     class Params(serializers.Serializer):
         """The parameters this type takes; override with the type's own fields."""

@@ -1,12 +1,16 @@
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from accounts import policy
+from accounts.policy import Action
 from accounts.selectors import locations_for
 from operations.models import BulkOperation
 
 
 def visible_operations(user) -> QuerySet[BulkOperation]:
-    """Operations of every location the user belongs to."""
-    return BulkOperation.objects.filter(location__in=locations_for(user)).select_related("created_by", "location")
+    """Every operation of the locations where the policy shows the user all of them; elsewhere their own."""
+    every = Q(location__in=policy.locations_where(user, Action.OPERATION_VIEW_ALL))
+    own = Q(location__in=locations_for(user), created_by_id=user.pk)
+    return BulkOperation.objects.filter(every | own).select_related("created_by", "location")
 
 
 def operations_touching(*, target: str, object_id: int, user) -> QuerySet[BulkOperation]:

@@ -14,6 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from rest_framework import serializers
 
 from accounts.list_filters import stored_filters
+from accounts.policy import Action
 from operations import engine, form_keys, results
 from operations.forms import (
     BulkSelection,
@@ -89,16 +90,17 @@ def _file_context(request, operation: BulkOperation) -> dict:
 
 
 def _live_context(request, operation: BulkOperation) -> dict:
-    can_manage = engine.can_manage(operation=operation, user=request.user)
+    def may(action: Action) -> bool:
+        return engine.allows(request.user, action, operation)
+
     return {
         "operation": operation,
         "type_label": _type_label(operation),
         "target_label": _target_label(operation.target),
-        "can_manage": can_manage,
-        "can_cancel": can_manage and operation.is_cancellable,
-        "can_start": can_manage and operation.status == OperationStatus.DRAFT,
-        "can_retry": can_manage and operation.is_final and operation.failed > 0,
-        "can_undo": can_manage and _can_undo(operation),
+        "can_cancel": operation.is_cancellable and may(Action.OPERATION_CANCEL),
+        "can_start": operation.status == OperationStatus.DRAFT and may(Action.OPERATION_START),
+        "can_retry": operation.is_final and operation.failed > 0 and may(Action.OPERATION_RETRY),
+        "can_undo": _can_undo(operation) and may(Action.OPERATION_UNDO),
         "rate": operation.items_per_second,
         "eta": None if operation.is_final else estimate_completion(operation),
         **_file_context(request, operation),
@@ -209,18 +211,26 @@ ACTIONS = {
         "title": "Cancel this operation?",
         "explain": "Records already processed keep their changes; no further records are processed.",
         "button": "Cancel operation",
+        "permission": Action.OPERATION_CANCEL,
     },
     "retry": {
         "title": "Retry the failed records?",
         "explain": "A new operation with the same action runs over this operation's failed records.",
         "button": "Retry failed",
+        "permission": Action.OPERATION_RETRY,
     },
     "undo": {
         "title": "Undo this operation?",
         "explain": "A new operation restores the previous values of the records this one changed.",
         "button": "Undo",
+        "permission": Action.OPERATION_UNDO,
     },
-    "start": {"title": "Start this draft now?", "explain": "The operation is queued at once.", "button": "Start now"},
+    "start": {
+        "title": "Start this draft now?",
+        "explain": "The operation is queued at once.",
+        "button": "Start now",
+        "permission": Action.OPERATION_START,
+    },
 }
 
 
@@ -263,7 +273,7 @@ def _already_done(action: str, operation: BulkOperation) -> bool:
 
 def _run_action(request, operation_id, action: str, perform):
     operation = _operation_or_404(request, operation_id)
-    if not engine.can_manage(operation=operation, user=request.user):
+    if not engine.allows(request.user, ACTIONS[action]["permission"], operation):
         return _forbidden(request, operation, action)
     if request.method == "GET":
         context = {"operation": operation, "type_label": _type_label(operation), "action": action, **ACTIONS[action]}

@@ -90,6 +90,7 @@ class Assign(OperationType):
 
     key = "assign"
     label = "Assign to agent"
+    create_action = "assign"  # the policy's assign: managers and admins
     target = "tickets"
     reversible = True
     Params = AgentParams

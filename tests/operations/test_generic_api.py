@@ -252,12 +252,14 @@ def test_cancel_stops_a_pending_operation(api_for, manager, tickets):
     assert client.post(f"{URL}/{operation_id}/cancel").status_code == 409
 
 
-def test_an_agent_sees_but_may_not_cancel_someone_elses_operation(api_for, manager, agent, tickets):
+def test_an_agent_neither_sees_nor_cancels_someone_elses_operation(api_for, manager, agent, tickets):
+    """The policy's operation.view_all is for managers and admins: an agent sees the operations they started."""
     operation_id = create(api_for(manager), operation_type="delete", ids=[tickets[0].pk]).json()["operation_id"]
     client = api_for(agent.user)
-    assert client.get(f"{URL}/{operation_id}").status_code == 200
+    assert client.get(f"{URL}/{operation_id}").status_code == 404
+    assert operation_id not in {row["operation_id"] for row in client.get(URL).json()["operations"]}
     response = client.post(f"{URL}/{operation_id}/cancel")
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert response.json()["detail"]
     assert BulkOperation.objects.get(pk=operation_id).status == OperationStatus.PENDING
 

@@ -12,10 +12,12 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
 
+from accounts import policy
 from accounts.list_filters import stored_filters
 from accounts.models import Agent, Team
 from leads import exporting, messaging
 from leads.models import Channel, Lead, MessageTemplate, Stage, Timeline
+from operations.registry import get_type
 
 OPERATION_CHOICES = [
     ("score", "Score"),
@@ -154,6 +156,15 @@ class Selection:
     description: str = ""
 
 
+def allowed_operation_choices(user, location) -> list[tuple[str, str]]:
+    """The builder's operation types this user may start here (the policy table decides)."""
+    return [
+        (key, label)
+        for key, label in OPERATION_CHOICES
+        if policy.allows(user, get_type("leads", key).create_action, location)
+    ]
+
+
 class BuilderForm(forms.Form):
     operation_type = forms.ChoiceField(choices=OPERATION_CHOICES)
     method = forms.ChoiceField(choices=SELECTION_METHODS, initial="ids", widget=forms.RadioSelect)
@@ -170,9 +181,10 @@ class BuilderForm(forms.Form):
         help_text="In the location's time zone",
     )
 
-    def __init__(self, *args, location, **kwargs):
+    def __init__(self, *args, location, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.location = location
+        self.fields["operation_type"].choices = allowed_operation_choices(user, location)
 
     def clean_scheduled_for(self):
         """The datetime-local value is wall time in the location's time zone."""

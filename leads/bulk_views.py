@@ -11,7 +11,7 @@ from rest_framework import serializers
 from accounts import policy
 from accounts.policy import Action
 from leads import bulk_preview, exporting, messaging, services
-from leads.bulk_forms import PARAM_FORMS, BuilderForm, MessageTemplateForm, param_form
+from leads.bulk_forms import PARAM_FORMS, BuilderForm, MessageTemplateForm, allowed_operation_choices, param_form
 from leads.models import Lead, MessageTemplate, TemplateCategory
 from operations import engine, form_keys
 from operations.models import BulkOperation
@@ -26,7 +26,8 @@ def _location_or_404(request):
 
 def _type_from(request) -> str:
     value = request.POST.get("operation_type") or request.GET.get("operation_type") or "change_stage"
-    return value if value in PARAM_FORMS else "change_stage"
+    allowed = dict(allowed_operation_choices(request.user, request.location))
+    return value if value in PARAM_FORMS and value in allowed else "change_stage"
 
 
 def _flatten(error) -> list[str]:
@@ -46,7 +47,7 @@ def _flatten(error) -> list[str]:
 def _bound(request, location):
     """The builder form, the parameter form and the selection; errors collected, never raised."""
     operation_type = _type_from(request)
-    form = BuilderForm(request.POST, request.FILES, location=location)
+    form = BuilderForm(request.POST, request.FILES, location=location, user=request.user)
     params_form = param_form(operation_type, request.POST, location=location)
     errors, selection = [], None
     if form.is_valid():
@@ -73,7 +74,7 @@ def builder(request):
                 ids=",".join(source.getlist("ids")),
                 filter_query=source.get("filter_query", ""),
             )
-        form = BuilderForm(initial=initial, location=location)
+        form = BuilderForm(initial=initial, location=location, user=request.user)
         context = _page_context(request, location, form, param_form(initial["operation_type"], location=location))
         return render(request, "leads/builder.html", context)
 

@@ -235,3 +235,17 @@ def test_every_type_runs_end_to_end_from_the_builder(
     assert operation.processed == 2
     if operation_type == "message":  # the lead without an email is skipped with the reason
         assert operation.items.get(object_id=leads[1].pk).error_message == "No email address"
+
+
+def test_an_agent_is_offered_only_the_types_the_policy_lets_them_start(client_for, agent, location):
+    response = client_for(agent.user).get(URL)
+    choices = dict(response.context["form"].fields["operation_type"].choices)
+    assert "assign" not in choices and "change_stage" in choices
+
+
+def test_an_agent_posting_assign_gets_a_form_error_not_a_403(client_for, agent, location):
+    lead = make_lead(location)
+    response = post(client_for(agent.user), URL, {"operation_type": "assign", "pasted_ids": str(lead.pk)})
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.text
+    assert not BulkOperation.objects.exists()

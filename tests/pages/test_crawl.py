@@ -3,12 +3,14 @@
 One data set per module (built once, rolled back at the end): two companies; in company A one
 operation of every registered type in every state, the undo of every reversible one and a
 retry, campaigns in every state, templates, a finished export with its file, leads, tickets,
-agents; in company B a few objects of each kind. Then, for each role:
+agents; in company B one finished operation of every type and a few objects of each kind (its
+admin is the outsider). Then, for each role:
 
-- every pattern of the URL resolver (admin and API included) is requested with GET (and the
-  first filling also with HEAD and as an HTMX request), its kwargs filled from the role's own
-  company, then from the other company. No 5xx anywhere; another company's objects are never
-  a 200, and a page that shows the role its own object answers another company's with 404.
+- every pattern of the URL resolver (admin and API included) is requested with GET (outside
+  admin the first filling also with HEAD, and pages as an HTMX request too), its kwargs filled
+  from the role's own company, then from the other company. No 5xx anywhere; another
+  company's objects are never a 200, and a page that shows the role its own object answers
+  another company's with 404. Someone not logged in sees only the public pages.
 - from the dashboard, every same-origin `href` and `hx-get` is followed, breadth first, two
   levels deep, de-duplicated by URL pattern and query. No 5xx anywhere.
 
@@ -76,7 +78,8 @@ LINK_DEPTH = 2
 MIN_PATTERNS = 250
 MIN_TYPES = 13
 MIN_OPERATIONS = 100
-MIN_LINKS_PER_ROLE = 25
+MIN_LINKS_PER_ROLE = 50
+MIN_SHOWN_PER_ROLE = 200  # 200 answers: a crawl of nothing but refusals would prove little
 
 
 # --- The data set ----------------------------------------------------------------------
@@ -261,7 +264,7 @@ def _build() -> CrawlData:
 
     with override_settings(BULK_MAX_ACTIVE_PER_USER=100_000):
         a.operations, op_states = _operations_of_every_type_and_state(a.users["admin"], a.location, a.agents[0])
-        # The agent's own operations (agents see only their own): one a state, and an export of their own.
+        # The agent's own operations (an agent sees only theirs): finished, draft, pending, and an export.
         agent_user, agent = a.users["agent"], a.agents[0]
         own = {"user": agent_user, "location": a.location, "target": "leads", "agent": agent}
         a.operations += [
@@ -622,6 +625,7 @@ def test_every_url_pattern_answers_every_role_without_a_server_error(crawl, role
         f"{len(crawl.campaign_states)} campaign states; statuses {dict(sorted(crawler.statuses.items()))}"
     )
     assert crawler.client.get("/").status_code == 200, "the crawl logged itself out"
+    assert crawler.statuses[200] >= MIN_SHOWN_PER_ROLE, f"only {crawler.statuses[200]} pages shown to {role}"
     problems = crawler.failures + cross_tenant
     assert not problems, f"{len(problems)} problems for {role}:\n" + "\n".join(problems[:80])
 
@@ -728,3 +732,21 @@ def test_objects_are_found_through_their_location():
     assert _location_path(Call) == "campaign__location"
     assert _location_path(Tag) == "location"
     assert _location_path(Group) is None
+
+
+# Answering someone who has not logged in: the login pages and the API's schema and docs.
+PUBLIC = {"login", "admin:login", "api-schema", "api-docs"}
+
+
+def test_someone_not_logged_in_gets_no_page_but_the_public_ones_and_no_server_error(crawl):
+    crawler = Crawler(None, "anonymous")
+    shown = []
+    for route in _requestable(_routes()):
+        for values in (fillings(route, crawl.a, user=crawl.a.users["admin"]) or [])[:1]:
+            path = _path(route, values)
+            if crawler.get(path)[0].status_code == 200 and route.name not in PUBLIC:
+                shown.append(path)
+    print(f"crawl[anonymous]: {crawler.requests} requests; statuses {dict(sorted(crawler.statuses.items()))}")
+    assert crawler.statuses[200] == len(PUBLIC)
+    assert not shown, shown
+    assert not crawler.failures, crawler.failures

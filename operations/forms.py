@@ -14,6 +14,7 @@ from django.utils.formats import number_format
 from rest_framework import serializers
 from rest_framework.fields import empty
 
+from accounts import policy
 from accounts.models import Agent
 from operations.models import OperationStatus
 from operations.registry import OperationType, targets, types_for
@@ -375,8 +376,9 @@ def describe_parameters(*, op_type: OperationType, params, location) -> list[tup
     return rows
 
 
-def type_choices(target: str) -> list[tuple[str, str]]:
-    return [(t.key, t.label) for t in types_for(target)]
+def type_choices(target: str, *, user, location) -> list[tuple[str, str]]:
+    """The target's operation types this user may start in this location (the policy table decides)."""
+    return [(t.key, t.label) for t in types_for(target) if policy.allows(user, t.create_action, location)]
 
 
 class BulkSelection:

@@ -361,12 +361,12 @@ def operation_start(request, operation_id):
 TICKETS = "tickets"
 
 
-def _bulk_type(data):
+def _bulk_type(request, data):
+    """The chosen ticket operation type, or None when it is unknown or the policy does not let this user start it."""
     key = data.get("operation_type", "")
-    try:
-        return get_type(TICKETS, key)
-    except LookupError:
+    if key not in dict(type_choices(TICKETS, user=request.user, location=request.location)):
         return None
+    return get_type(TICKETS, key)
 
 
 def _bulk_render(request, template: str, context: dict, *, status: int = 200):
@@ -376,7 +376,8 @@ def _bulk_render(request, template: str, context: dict, *, status: int = 200):
     swap in (a 400 would be taken over by django-htmx's debug error page, and htmx swaps no
     error by default).
     """
-    context = {"type_choices": type_choices(TICKETS), "target_label": _target_label(TICKETS), **context}
+    choices = type_choices(TICKETS, user=request.user, location=request.location)
+    context = {"type_choices": choices, "target_label": _target_label(TICKETS), **context}
     if request.htmx:
         status = 422 if status == 400 else status
         return render(request, f"operations/_{template}.html", context, status=status)
@@ -388,7 +389,7 @@ def _bulk_render(request, template: str, context: dict, *, status: int = 200):
 def tickets_bulk_form(request):
     """The chosen type's parameter form; POST pre-fills it (the confirm step's Back)."""
     data = request.POST if request.method == "POST" else request.GET
-    op_type = _bulk_type(data)
+    op_type = _bulk_type(request, data)
     selection = BulkSelection(data)
     if op_type is None or request.location is None:
         return _bulk_render(request, "bulk_params", {"op_type": None, "selection": selection})
@@ -423,7 +424,7 @@ def _bulk_selection(request, selection: BulkSelection) -> tuple[dict, int, str]:
 
 def _bulk_step(request):
     """Validate the posted type, parameters and selection: (context, status)."""
-    op_type = _bulk_type(request.POST)
+    op_type = _bulk_type(request, request.POST)
     selection = BulkSelection(request.POST)
     if op_type is None or request.location is None:
         return {"op_type": None, "selection": selection}, 400

@@ -27,7 +27,7 @@ TICKETS = ListPage(
 
 @login_required
 def ticket_list(request):
-    return TICKETS.response(request, type_choices=type_choices("tickets"))
+    return TICKETS.response(request, type_choices=type_choices("tickets", user=request.user, location=request.location))
 
 
 @login_required

@@ -293,3 +293,16 @@ def test_select_all_by_assignee_stores_the_agent_id_in_the_filter(client_for, ma
     operation = BulkOperation.objects.get()
     assert operation.selection["filters"] == {"assignee": agent.pk}
     assert list(operation.items.values_list("object_id", flat=True)) == [mine.pk]
+
+
+def test_an_agent_is_offered_only_the_ticket_types_the_policy_lets_them_start(client_for, agent, tickets):
+    client = client_for(agent.user)
+    choices = dict(client.get(reverse("tickets:list")).context["type_choices"])
+    assert "assign" not in choices and "update_status" in choices
+
+    ids = [ticket.pk for ticket in tickets]
+    response = client.post(CONFIRM, {"operation_type": "assign", "ids": ids, "params-agent": agent.pk}, **HTMX)
+    assert response.status_code == 422
+    response = client.post(CREATE, {"operation_type": "assign", "ids": ids, "params-agent": agent.pk})
+    assert response.status_code in (400, 403)
+    assert not BulkOperation.objects.exists()

@@ -43,8 +43,10 @@ def validated_settings(*, raw: dict, user, location=None) -> dict:
     return serializer.validated_data
 
 
-def create_from_upload(*, upload, settings: dict, user):
-    """Shared by the API and the create page: validated settings + file -> (campaign, result)."""
+def create_from_upload(*, upload, settings: dict, user, idempotency_key: str = ""):
+    """Shared by the API and the create page: validated settings + file -> (campaign, result).
+
+    Raises services.AlreadyCreated when this user's form with ``idempotency_key`` made one before."""
     try:
         return services.create_campaign(
             location=settings["location"],
@@ -60,6 +62,7 @@ def create_from_upload(*, upload, settings: dict, user):
             max_concurrent_calls=settings["pacing"]["max_concurrent_calls"],
             business_hours=dict(settings["business_hours"]),
             retry_policy=dict(settings["retry_policy"]),
+            idempotency_key=idempotency_key,
         )
     except ContactFileError as exc:
         raise serializers.ValidationError({"file": str(exc)}) from exc

@@ -74,6 +74,8 @@ class Campaign(models.Model):
     last_called_at = models.DateTimeField(null=True, blank=True)
     next_call_at = models.DateTimeField(null=True, blank=True)  # pacing: no call starts before this
     failure_reason = models.TextField(blank=True)
+    # The one-time key of the create form that made it: the same form sent twice makes one campaign.
+    idempotency_key = models.CharField(max_length=100, blank=True, default="", editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -83,6 +85,13 @@ class Campaign(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["location", "state"]), models.Index(fields=["state"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="unique_campaign_idempotency_key",
+            )
+        ]
 
     def __str__(self):
         return self.name

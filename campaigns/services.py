@@ -3,7 +3,7 @@
 import datetime
 import json
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Agent, Location
@@ -11,6 +11,14 @@ from campaigns.importing import ContactFileError, ParseResult, parse_contact_fil
 from campaigns.models import TRANSITIONS, Campaign, CampaignContact, CampaignState, ContactStatus
 
 CONTACT_BATCH = 2000
+
+
+class AlreadyCreated(Exception):
+    """The create form with this one-time key already made a campaign: ``campaign``."""
+
+    def __init__(self, campaign: Campaign):
+        self.campaign = campaign
+        super().__init__(f"Campaign {campaign.pk} was already created with this key.")
 
 
 class IllegalTransition(Exception):
@@ -37,8 +45,14 @@ def create_campaign(
     max_concurrent_calls: int = 1,
     business_hours: dict | None = None,
     retry_policy: dict | None = None,
+    idempotency_key: str = "",
 ) -> tuple[Campaign, ParseResult]:
-    """Parse the file and create a draft campaign with its contacts (ContactFileError if unusable)."""
+    """Parse the file and create a draft campaign with its contacts (ContactFileError if unusable).
+
+    With an ``idempotency_key`` this user already made a campaign with, raises AlreadyCreated
+    (also when two requests race: the unique constraint decides).
+    """
+    _raise_if_created(user, idempotency_key)
     result = parse_contact_file(file_bytes, filename=filename, default_region=default_region)
     if not result.contacts:
         first = result.errors[0]
@@ -72,10 +86,22 @@ def create_campaign(
         if key in retry_policy:
             setattr(campaign, key, retry_policy[key])
     campaign.settings_snapshot = settings_snapshot(campaign)
-    with transaction.atomic():
-        campaign.save()
-        insert_contacts(campaign=campaign, contacts=result.contacts)
+    campaign.idempotency_key = idempotency_key
+    try:
+        with transaction.atomic():
+            campaign.save()
+            insert_contacts(campaign=campaign, contacts=result.contacts)
+    except IntegrityError:
+        _raise_if_created(user, idempotency_key)
+        raise
     return campaign, result
+
+
+def _raise_if_created(user, idempotency_key: str) -> None:
+    if idempotency_key:
+        earlier = Campaign.objects.filter(created_by=user, idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            raise AlreadyCreated(earlier)
 
 
 def insert_contacts(*, campaign: Campaign, contacts) -> None:

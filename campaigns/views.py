@@ -140,9 +140,14 @@ def campaign_create(request):
                 settings = validated_settings(
                     raw=_settings_from_form(request.POST, request.location), user=request.user
                 )
-                campaign, result = create_from_upload(upload=upload, settings=settings, user=request.user)
+                campaign, result = create_from_upload(
+                    upload=upload, settings=settings, user=request.user, idempotency_key=key
+                )
             except serializers.ValidationError as exc:
                 errors = _error_list(exc.detail)
+            except services.AlreadyCreated as exc:  # the same form raced in from another request (a double click)
+                messages.info(request, "This was already done — here is the campaign it created.")
+                return redirect("campaigns:detail", campaign_id=exc.campaign.pk)
             else:
                 form_keys.remember(request, key, fingerprint, reverse("campaigns:detail", args=[campaign.pk]))
                 messages.success(

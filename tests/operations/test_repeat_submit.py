@@ -177,6 +177,18 @@ def test_creating_a_campaign_twice_from_one_form_makes_one(client_for, manager):
     assert "This was already done" in followed_messages(client, second)
 
 
+def test_a_campaign_form_racing_in_twice_makes_one_even_without_the_session(client_for, manager):
+    """A double click sends both requests before either has remembered the key in the session:
+    the database's unique key decides (here: two sessions, as two racing requests would see)."""
+    key = rendered_key(client_for(manager).get(reverse("campaigns:create")).content.decode())
+
+    first = client_for(manager).post(reverse("campaigns:create"), campaign_form(key))
+    second = client_for(manager).post(reverse("campaigns:create"), campaign_form(key))
+
+    campaign = Campaign.objects.get()
+    assert first["Location"] == second["Location"] == reverse("campaigns:detail", args=[campaign.pk])
+
+
 def test_starting_a_campaign_twice_starts_it_once_and_says_so(client_for, manager, location):
     client = client_for(manager)
     key = rendered_key(client.get(reverse("campaigns:create")).content.decode())

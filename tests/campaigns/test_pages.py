@@ -19,6 +19,12 @@ def test_empty_list_shows_an_empty_state(client_for, manager):
     assert b"No campaigns" in response.content
 
 
+def test_an_agents_empty_list_does_not_invite_them_to_create_what_they_may_not(client_for, agent):
+    html = client_for(agent.user).get("/campaigns/").content.decode()
+    assert "No campaigns" in html and "Managers and admins create call campaigns" in html
+    assert "Upload a contact file" not in html and "/campaigns/create/" not in html
+
+
 def test_list_shows_cards_with_progress_and_actions_only_of_my_location(
     client_for, manager, outsider, running_campaign, t0
 ):

@@ -8,6 +8,8 @@ from openpyxl import Workbook
 
 from accounts.models import Agent, Location, Membership, Role, Team
 from leads.models import Lead, Tag
+from operations import engine
+from operations.models import BulkOperation
 from tickets.models import Ticket
 
 _seq = itertools.count(1)
@@ -107,3 +109,34 @@ def make_record(target: str, location: Location, *, agent: Agent | None = None):
     if target == "tickets":
         return make_ticket(location, assignee=agent)
     raise AssertionError(f"No factory for target '{target}': add it to tests/factories.make_record")
+
+
+def make_operation(
+    user,
+    location: Location,
+    ids: list | None = None,
+    *,
+    target: str = "tickets",
+    operation_type: str = "update_status",
+    params: dict | None = None,
+    **kwargs,
+) -> BulkOperation:
+    """An operation made by the engine as the API makes it (validated, items snapshotted, queued), not run.
+
+    `params` default to the type's sample parameters (OPERATION_PARAMS); other keywords
+    (filters, draft, metadata, scheduled_for, idempotency_key…) go to engine.create_operation.
+    """
+    if params is None:
+        params = operation_params(target, operation_type)
+    operation, created = engine.create_operation(
+        user=user, location=location, target=target, operation_type=operation_type, params=params, ids=ids, **kwargs
+    )
+    assert created or kwargs.get("idempotency_key"), "create_operation returned an earlier operation"
+    return operation
+
+
+def run_to_end(operation: BulkOperation) -> BulkOperation:
+    """Run `operation` to the end in this process (as a worker would, without one) and reload it."""
+    engine.run_operation(operation.pk)
+    operation.refresh_from_db()
+    return operation

@@ -28,7 +28,6 @@ from accounts.policy import OWN, Action
 from campaigns import services as campaign_services
 from campaigns.models import Campaign, CampaignContact, CampaignState
 from leads.models import Lead, MessageTemplate, ScoringConfig, Tag
-from operations import engine
 from operations.models import BulkOperation, OperationStatus
 from tests import factories
 
@@ -80,19 +79,10 @@ def _operation(world, *, draft=False, run=False, ids=None, operation_type="updat
     if ids is None:
         ids = [factories.make_ticket(world.location).pk]
     params = {"status": "resolved"} if operation_type == "update_status" else {"format": "csv", "fields": ["id"]}
-    operation, _ = engine.create_operation(
-        user=world.creator,
-        location=world.location,
-        target=target,
-        operation_type=operation_type,
-        params=params,
-        ids=ids,
-        draft=draft,
+    operation = factories.make_operation(
+        world.creator, world.location, ids, target=target, operation_type=operation_type, params=params, draft=draft
     )
-    if run:
-        engine.run_operation(operation.pk)
-        operation.refresh_from_db()
-    return {"op": operation}
+    return {"op": factories.run_to_end(operation) if run else operation}
 
 
 def _campaign(world, name="Policy campaign", state=None):

@@ -16,7 +16,6 @@ from django.urls import reverse
 from accounts import views as account_views
 from accounts.models import Role
 from leads.models import MessageTemplate
-from operations import engine
 from operations.models import OperationStatus
 from tests import factories
 from tests.operations.test_pages_browser import web_server
@@ -88,16 +87,11 @@ def site(location):
     factories.make_agent(location, max_capacity=5)
     MessageTemplate.objects.create(location=location, name="Welcome", body="Hi {first_name}!")
     tickets = [factories.make_ticket(location, status="open") for _ in range(3)]
-    operation, _ = engine.create_operation(
-        user=admin,
-        location=location,
-        target="tickets",
-        operation_type="update_priority",
-        params={"priority": "high"},
-        ids=[t.pk for t in tickets],
+    operation = factories.run_to_end(
+        factories.make_operation(
+            admin, location, [t.pk for t in tickets], operation_type="update_priority", params={"priority": "high"}
+        )
     )
-    engine.run_operation(operation.pk)
-    operation.refresh_from_db()
     assert operation.status == OperationStatus.COMPLETED
     return {"admin": admin, "operation": operation}
 

@@ -2,22 +2,21 @@
 
 from operations import analytics, engine
 from operations.models import OperationStatus
-from tests.factories import make_ticket
+from tests.factories import make_operation, make_ticket, run_to_end
 
 
 def test_completed_operation_gets_its_error_counts_rolled_up(manager, location, other_location):
     mine = [make_ticket(location) for _ in range(3)]
     foreign = make_ticket(other_location)
-    operation, _ = engine.create_operation(
-        user=manager,
-        location=location,
-        target="tickets",
-        operation_type="update_status",
-        params={"status": "resolved"},
-        ids=[t.pk for t in mine] + [foreign.pk, 99_999_999],
+    operation = run_to_end(
+        make_operation(
+            manager,
+            location,
+            [t.pk for t in mine] + [foreign.pk, 99_999_999],
+            operation_type="update_status",
+            params={"status": "resolved"},
+        )
     )
-    engine.run_operation(operation.pk)
-    operation.refresh_from_db()
 
     assert operation.status == OperationStatus.COMPLETED
     assert list(operation.error_counts.values_list("message", "count")) == [("Ticket not found", 2)]

@@ -48,23 +48,21 @@ def test_assign_operation_undo_gives_leads_back_within_capacity(location, manage
     old, new = make_agents(2)
     leads = [factories.make_lead(location, owner=old) for _ in range(2)]
     ids = [lead.pk for lead in leads]
-    operation, _ = engine.create_operation(
-        user=manager,
-        location=location,
-        target="leads",
-        operation_type="assign",
-        params={"strategy": "manual", "agent_id": new.pk, "include_assigned": True, "reason": "Cover"},
-        ids=ids,
+    operation = factories.run_to_end(
+        factories.make_operation(
+            manager,
+            location,
+            ids,
+            target="leads",
+            operation_type="assign",
+            params={"strategy": "manual", "agent_id": new.pk, "include_assigned": True, "reason": "Cover"},
+        )
     )
-    engine.run_operation(operation.pk)
-    operation.refresh_from_db()
     assert _owners(ids) == Counter({new.pk: 2})
 
     old.max_capacity = 1  # room for one of the two leads only
     old.save()
-    undo = engine.undo_operation(operation=operation, user=manager)
-    engine.run_operation(undo.pk)
-    undo.refresh_from_db()
+    undo = factories.run_to_end(engine.undo_operation(operation=operation, user=manager))
 
     assert (undo.successful, undo.failed) == (1, 1)
     assert _owners(ids) == Counter({new.pk: 1, old.pk: 1})

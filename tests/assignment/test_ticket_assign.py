@@ -7,21 +7,16 @@ from tests import factories
 from tickets.models import Ticket, TicketAssignment
 
 
-def _run(user, location, params, ids, **kwargs):
-    operation, _ = engine.create_operation(
-        user=user, location=location, target="tickets", operation_type="assign", params=params, ids=ids, **kwargs
-    )
-    engine.run_operation(operation.pk)
-    operation.refresh_from_db()
-    return operation
-
-
 def test_ticket_assign_stops_at_capacity_counting_leads_too(location, manager, make_agents):
     (agent,) = make_agents(1, max_capacity=3)
     factories.make_lead(location, owner=agent)
     tickets = [factories.make_ticket(location) for _ in range(4)]
 
-    operation = _run(manager, location, {"agent_id": agent.pk}, [t.pk for t in tickets])
+    operation = factories.run_to_end(
+        factories.make_operation(
+            manager, location, [t.pk for t in tickets], operation_type="assign", params={"agent_id": agent.pk}
+        )
+    )
 
     assert operation.status == OperationStatus.COMPLETED
     assert (operation.successful, operation.failed) == (2, 2)
@@ -38,7 +33,9 @@ def test_ticket_assign_stops_at_capacity_counting_leads_too(location, manager, m
 def test_ticket_assign_to_an_offline_agent_fails_every_ticket(location, manager, make_agents):
     (agent,) = make_agents(1, availability=Availability.OFFLINE)
     ticket = factories.make_ticket(location)
-    operation = _run(manager, location, {"agent_id": agent.pk}, [ticket.pk])
+    operation = factories.run_to_end(
+        factories.make_operation(manager, location, [ticket.pk], operation_type="assign", params={"agent_id": agent.pk})
+    )
     assert operation.failed == 1
     assert "offline" in operation.items.get().error_message
     assert TicketAssignment.objects.count() == 0
@@ -47,7 +44,9 @@ def test_ticket_assign_to_an_offline_agent_fails_every_ticket(location, manager,
 def test_ticket_assign_undo_restores_previous_assignees_and_audits_it(location, manager, make_agents):
     old, new = make_agents(2)
     ticket = factories.make_ticket(location, assignee=old)
-    operation = _run(manager, location, {"agent_id": new.pk}, [ticket.pk])
+    operation = factories.run_to_end(
+        factories.make_operation(manager, location, [ticket.pk], operation_type="assign", params={"agent_id": new.pk})
+    )
     ticket.refresh_from_db()
     assert ticket.assignee == new
 
@@ -63,7 +62,9 @@ def test_ticket_assign_undo_restores_previous_assignees_and_audits_it(location, 
 def test_ticket_unassign_is_audited(location, manager, make_agents):
     (agent,) = make_agents(1)
     ticket = factories.make_ticket(location, assignee=agent)
-    operation = _run(manager, location, {"agent_id": None}, [ticket.pk])
+    operation = factories.run_to_end(
+        factories.make_operation(manager, location, [ticket.pk], operation_type="assign", params={"agent_id": None})
+    )
     assert operation.successful == 1
     ticket.refresh_from_db()
     assert ticket.assignee is None

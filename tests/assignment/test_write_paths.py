@@ -380,12 +380,6 @@ def _record(target: str, location, number: int):
     return factories.make_ticket(location)
 
 
-def _run(operation):
-    engine.run_operation(operation.pk)
-    operation.refresh_from_db()
-    return operation
-
-
 @pytest.mark.parametrize(("target", "key", "case"), CASES, ids=[f"{t}-{k}-{c}" for t, k, c in CASES])
 def test_a_bulk_operation_keeps_the_assignment_rules_and_so_does_its_undo(target, key, case, world, location):
     op_type = get_type(target, key)
@@ -407,7 +401,7 @@ def test_a_bulk_operation_keeps_the_assignment_rules_and_so_does_its_undo(target
         ids=[r.pk for r in records],
     )
     before = holdings()
-    operation = _run(operation)
+    operation = factories.run_to_end(operation)
 
     assert operation.status == OperationStatus.COMPLETED
     assert_invariants(before)
@@ -421,7 +415,7 @@ def test_a_bulk_operation_keeps_the_assignment_rules_and_so_does_its_undo(target
         give(holder, _record(target, location, 10 + n), user=world.manager)
     undo = engine.undo_operation(operation=operation, user=world.manager)
     before = holdings()
-    undo = _run(undo)
+    undo = factories.run_to_end(undo)
     assert undo.status == OperationStatus.COMPLETED
     assert_invariants(before)
 

@@ -1,7 +1,7 @@
 """Oversized, deeply nested, mistyped and unknown-field bodies to the bulk create endpoints.
 
 Each is a 400 or 413 with {"detail", "errors"} naming what is wrong, and creates nothing.
-(tests/operations/test_ticket_bulk_api.py already covers unknown fields on the ticket endpoint,
+(tests/tickets/test_bulk_api.py already covers unknown fields on the ticket endpoint,
 tests/leads/test_bulk_api.py unknown `updates` fields and non-integer lead ids.)
 """
 

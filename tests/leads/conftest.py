@@ -1,6 +1,7 @@
 import pytest
 
 from operations import engine
+from tests.factories import make_operation, run_to_end
 
 
 @pytest.fixture
@@ -8,18 +9,11 @@ def run_op():
     """run_op(user, location, type, params, ids=None, filters=None) -> the finished operation."""
 
     def run(user, location, operation_type, params, ids=None, filters=None):
-        operation, _ = engine.create_operation(
-            user=user,
-            location=location,
-            target="leads",
-            operation_type=operation_type,
-            params=params,
-            ids=ids,
-            filters=filters,
+        return run_to_end(
+            make_operation(
+                user, location, ids, target="leads", operation_type=operation_type, params=params, filters=filters
+            )
         )
-        engine.run_operation(operation.pk)
-        operation.refresh_from_db()
-        return operation
 
     return run
 
@@ -27,9 +21,6 @@ def run_op():
 @pytest.fixture
 def undo():
     def run(operation, user):
-        undo_op = engine.undo_operation(operation=operation, user=user)
-        engine.run_operation(undo_op.pk)
-        undo_op.refresh_from_db()
-        return undo_op
+        return run_to_end(engine.undo_operation(operation=operation, user=user))
 
     return run

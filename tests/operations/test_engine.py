@@ -5,22 +5,16 @@ from rest_framework import serializers
 
 from operations import engine
 from operations.models import BulkOperationItem, ItemStatus, OperationStatus
-from tests.factories import make_agent, make_ticket
-
-
-def run(user, location, operation_type, params, ids):
-    operation, created = engine.create_operation(
-        user=user, location=location, target="tickets", operation_type=operation_type, params=params, ids=ids
-    )
-    assert created
-    engine.run_operation(operation.pk)
-    operation.refresh_from_db()
-    return operation
+from tests.factories import make_agent, make_operation, make_ticket, run_to_end
 
 
 def test_update_status_changes_every_ticket_and_records_the_operation(manager, location):
     tickets = [make_ticket(location) for _ in range(7)]
-    operation = run(manager, location, "update_status", {"status": "resolved"}, [t.pk for t in tickets])
+    operation = run_to_end(
+        make_operation(
+            manager, location, [t.pk for t in tickets], operation_type="update_status", params={"status": "resolved"}
+        )
+    )
 
     assert operation.status == OperationStatus.COMPLETED
     assert (operation.total, operation.processed, operation.successful, operation.failed) == (7, 7, 7, 0)
@@ -35,7 +29,15 @@ def test_update_status_changes_every_ticket_and_records_the_operation(manager, l
 def test_unknown_and_other_tenant_ids_fail_as_not_found(manager, location, other_location):
     mine = make_ticket(location)
     theirs = make_ticket(other_location, status="open")
-    operation = run(manager, location, "update_status", {"status": "closed"}, [mine.pk, theirs.pk, 999_999])
+    operation = run_to_end(
+        make_operation(
+            manager,
+            location,
+            [mine.pk, theirs.pk, 999_999],
+            operation_type="update_status",
+            params={"status": "closed"},
+        )
+    )
 
     outcomes = dict(operation.items.values_list("object_id", "error_message"))
     assert outcomes == {mine.pk: "", theirs.pk: "Ticket not found", 999_999: "Ticket not found"}
@@ -49,7 +51,15 @@ def test_agent_cannot_touch_tickets_assigned_to_someone_else(location, agent):
     own = make_ticket(location, assignee=agent)
     unassigned = make_ticket(location)
     others = make_ticket(location, assignee=colleague)
-    operation = run(agent.user, location, "update_priority", {"priority": "urgent"}, [own.pk, unassigned.pk, others.pk])
+    operation = run_to_end(
+        make_operation(
+            agent.user,
+            location,
+            [own.pk, unassigned.pk, others.pk],
+            operation_type="update_priority",
+            params={"priority": "urgent"},
+        )
+    )
 
     items = {i.object_id: i for i in operation.items.all()}
     assert items[own.pk].status == items[unassigned.pk].status == ItemStatus.SUCCEEDED
@@ -99,13 +109,15 @@ def test_cancelled_operation_processes_no_further_chunk(manager, location, setti
 
 def test_undo_restores_values_and_skips_records_changed_since(manager, location):
     tickets = [make_ticket(location, status="open") for _ in range(3)]
-    operation = run(manager, location, "update_status", {"status": "resolved"}, [t.pk for t in tickets])
+    operation = run_to_end(
+        make_operation(
+            manager, location, [t.pk for t in tickets], operation_type="update_status", params={"status": "resolved"}
+        )
+    )
     tickets[0].status = "closed"
     tickets[0].save()
 
-    undo = engine.undo_operation(operation=operation, user=manager)
-    engine.run_operation(undo.pk)
-    undo.refresh_from_db()
+    undo = run_to_end(engine.undo_operation(operation=operation, user=manager))
 
     statuses = {t.pk: t.status for t in type(tickets[0]).objects.filter(pk__in=[t.pk for t in tickets])}
     assert statuses == {tickets[0].pk: "closed", tickets[1].pk: "open", tickets[2].pk: "open"}
@@ -114,7 +126,7 @@ def test_undo_restores_values_and_skips_records_changed_since(manager, location)
 
 def test_soft_delete_and_its_undo(manager, location):
     ticket = make_ticket(location)
-    operation = run(manager, location, "delete", {}, [ticket.pk])
+    operation = run_to_end(make_operation(manager, location, [ticket.pk], operation_type="delete", params={}))
     ticket.refresh_from_db()
     assert ticket.is_deleted
     undo = engine.undo_operation(operation=operation, user=manager)
@@ -125,8 +137,14 @@ def test_soft_delete_and_its_undo(manager, location):
 
 def test_add_comment_once_per_ticket(manager, location):
     tickets = [make_ticket(location) for _ in range(3)]
-    operation = run(
-        manager, location, "add_comment", {"body": "Looking into it", "is_internal": True}, [t.pk for t in tickets]
+    operation = run_to_end(
+        make_operation(
+            manager,
+            location,
+            [t.pk for t in tickets],
+            operation_type="add_comment",
+            params={"body": "Looking into it", "is_internal": True},
+        )
     )
     assert operation.successful == 3
     for ticket in tickets:

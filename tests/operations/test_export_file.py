@@ -13,7 +13,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.models import Role
 from operations import engine
 from operations.models import OperationStatus
-from tests.factories import make_lead, make_user
+from tests.factories import make_lead, make_operation, make_user, run_to_end
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -33,22 +33,19 @@ def file_url(operation) -> str:
 
 
 def create_export(user, location, leads, fmt="csv", **kwargs):
-    operation, _ = engine.create_operation(
-        user=user,
-        location=location,
+    return make_operation(
+        user,
+        location,
+        [lead.pk for lead in leads],
         target="leads",
         operation_type="export",
         params={"format": fmt, "fields": ["id", "first_name", "email"]},
-        ids=[lead.pk for lead in leads],
         **kwargs,
     )
-    return operation
 
 
 def run_export(user, location, leads, fmt="csv"):
-    operation = create_export(user, location, leads, fmt)
-    engine.run_operation(operation.pk)
-    operation.refresh_from_db()
+    operation = run_to_end(create_export(user, location, leads, fmt))
     assert operation.status == OperationStatus.COMPLETED and operation.result_file
     return operation
 

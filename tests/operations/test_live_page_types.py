@@ -23,12 +23,6 @@ from tests import factories
 REGISTERED = [(target.key, op_type.key) for target in targets() for op_type in types_for(target.key)]
 
 
-def run(operation):
-    engine.run_operation(operation.pk)
-    operation.refresh_from_db()
-    return operation
-
-
 def test_the_registry_is_not_empty_and_every_type_has_sample_parameters():
     assert len(REGISTERED) >= 13
     for target, key in REGISTERED:
@@ -48,7 +42,7 @@ def test_live_page_of_every_type_and_its_undo_renders(client_for, manager, locat
     pending = client.get(detail)
     assert pending.status_code == 200, pending.content.decode()[:2000]
 
-    operation = run(operation)
+    operation = factories.run_to_end(operation)
     assert operation.status == OperationStatus.COMPLETED
     done = client.get(detail)
     assert done.status_code == 200
@@ -59,7 +53,7 @@ def test_live_page_of_every_type_and_its_undo_renders(client_for, manager, locat
     if not get_type(target, key).reversible:
         return
     assert operation.successful > 0
-    undo = run(engine.undo_operation(operation=operation, user=manager))
+    undo = factories.run_to_end(engine.undo_operation(operation=operation, user=manager))
     response = client.get(reverse("operations:detail", args=[undo.pk]))
     assert response.status_code == 200, response.content.decode()[:2000]
     assert "Undo of" in response.content.decode()

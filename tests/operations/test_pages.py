@@ -10,33 +10,14 @@ from django.utils import timezone
 from accounts.models import Role
 from operations import engine
 from operations.models import BulkOperation, OperationStatus
-from tests.factories import make_ticket, make_user
-
-
-def create(user, location, ids, operation_type="update_status", params=None, **kwargs):
-    operation, _ = engine.create_operation(
-        user=user,
-        location=location,
-        target="tickets",
-        operation_type=operation_type,
-        params={"status": "resolved"} if params is None else params,
-        ids=ids,
-        **kwargs,
-    )
-    return operation
-
-
-def run(operation):
-    engine.run_operation(operation.pk)
-    operation.refresh_from_db()
-    return operation
+from tests.factories import make_operation, make_ticket, make_user, run_to_end
 
 
 @pytest.fixture
 def finished(manager, location):
     """A completed update_status over two real tickets and one unknown id (a failure)."""
     tickets = [make_ticket(location), make_ticket(location)]
-    return run(create(manager, location, [t.pk for t in tickets] + [987_654]))
+    return run_to_end(make_operation(manager, location, [t.pk for t in tickets] + [987_654]))
 
 
 def url(name, operation):
@@ -56,8 +37,8 @@ def test_history_of_an_empty_location_shows_the_empty_state(client_for, manager)
 def test_history_lists_the_locations_operations_and_hides_them_from_outsiders(
     client_for, manager, outsider, location, other_location
 ):
-    ours = create(manager, location, [make_ticket(location).pk])
-    theirs = create(outsider, other_location, [make_ticket(other_location).pk], params={"status": "closed"})
+    ours = make_operation(manager, location, [make_ticket(location).pk])
+    theirs = make_operation(outsider, other_location, [make_ticket(other_location).pk], params={"status": "closed"})
 
     mine = client_for(manager).get(reverse("operations:list")).content.decode()
     assert url("detail", ours) in mine
@@ -70,9 +51,11 @@ def test_history_lists_the_locations_operations_and_hides_them_from_outsiders(
 
 def test_history_filters_by_status_type_user_and_date(client_for, manager, admin_user, location):
     ticket = make_ticket(location)
-    done = run(create(manager, location, [ticket.pk]))
-    by_admin = create(admin_user, location, [ticket.pk], operation_type="update_priority", params={"priority": "high"})
-    old = create(manager, location, [ticket.pk], params={"status": "closed"})
+    done = run_to_end(make_operation(manager, location, [ticket.pk]))
+    by_admin = make_operation(
+        admin_user, location, [ticket.pk], operation_type="update_priority", params={"priority": "high"}
+    )
+    old = make_operation(manager, location, [ticket.pk], params={"status": "closed"})
     BulkOperation.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=10))
     client = client_for(manager)
 
@@ -92,7 +75,7 @@ def test_history_filters_by_status_type_user_and_date(client_for, manager, admin
 def test_history_paginates_25_per_page_keeping_the_filters(client_for, manager, location):
     ticket = make_ticket(location)
     for _ in range(27):
-        create(manager, location, [ticket.pk], draft=True)
+        make_operation(manager, location, [ticket.pk], draft=True)
     client = client_for(manager)
 
     first = client.get(reverse("operations:list"), {"status": "draft"}).content.decode()
@@ -106,7 +89,7 @@ def test_history_paginates_25_per_page_keeping_the_filters(client_for, manager, 
 
 
 def test_history_answers_htmx_with_the_partial(client_for, manager, location):
-    create(manager, location, [make_ticket(location).pk])
+    make_operation(manager, location, [make_ticket(location).pk])
 
     response = client_for(manager).get(reverse("operations:list"), HTTP_HX_REQUEST="true")
 
@@ -142,7 +125,7 @@ def test_live_page_shows_header_progress_counters_and_failed_records(client_for,
 
 
 def test_live_page_of_a_running_operation_polls_and_offers_cancel(client_for, manager, location):
-    operation = create(manager, location, [make_ticket(location).pk])
+    operation = make_operation(manager, location, [make_ticket(location).pk])
 
     body = client_for(manager).get(url("detail", operation)).content.decode()
 
@@ -165,7 +148,7 @@ def test_failed_records_link_to_existing_tickets_only(client_for, manager, locat
 
 def test_records_are_paged_and_filtered_by_outcome(client_for, manager, location):
     tickets = [make_ticket(location) for _ in range(30)]
-    operation = run(create(manager, location, [t.pk for t in tickets]))
+    operation = run_to_end(make_operation(manager, location, [t.pk for t in tickets]))
     client = client_for(manager)
 
     succeeded = client.get(url("items", operation), {"status": "succeeded", "page": "2"}, HTTP_HX_REQUEST="true")
@@ -177,14 +160,14 @@ def test_records_are_paged_and_filtered_by_outcome(client_for, manager, location
 
 
 def test_progress_partial_stops_polling_and_signals_the_records_list_when_final(client_for, manager, location):
-    operation = create(manager, location, [make_ticket(location).pk])
+    operation = make_operation(manager, location, [make_ticket(location).pk])
     client = client_for(manager)
 
     running = client.get(url("progress", operation), HTTP_HX_REQUEST="true")
     assert "every 2s" in running.content.decode()
     assert "HX-Trigger" not in running.headers
 
-    run(operation)
+    run_to_end(operation)
     final = client.get(url("progress", operation), HTTP_HX_REQUEST="true")
     assert "every 2s" not in final.content.decode()
     assert "operationFinished" in final.headers["HX-Trigger"]
@@ -221,7 +204,7 @@ def test_anonymous_user_is_sent_to_login(finished):
 
 
 def test_cancel_asks_for_confirmation_then_cancels(client_for, manager, location):
-    operation = create(manager, location, [make_ticket(location).pk])
+    operation = make_operation(manager, location, [make_ticket(location).pk])
     client = client_for(manager)
 
     confirm = client.get(url("cancel", operation))
@@ -237,7 +220,7 @@ def test_cancel_asks_for_confirmation_then_cancels(client_for, manager, location
 
 
 def test_cancel_by_htmx_redirects_the_browser_to_the_live_page(client_for, manager, location):
-    operation = create(manager, location, [make_ticket(location).pk])
+    operation = make_operation(manager, location, [make_ticket(location).pk])
 
     response = client_for(manager).post(url("cancel", operation), HTTP_HX_REQUEST="true")
 
@@ -257,7 +240,7 @@ def test_cancelling_a_finished_operation_is_a_message_not_an_error(client_for, m
 
 def test_agent_neither_views_nor_cancels_a_managers_operation(client_for, manager, agent, location):
     """The policy's operation.view_all is for managers and admins: an agent sees the operations they started."""
-    operation = create(manager, location, [make_ticket(location).pk])
+    operation = make_operation(manager, location, [make_ticket(location).pk])
     client = client_for(agent.user)
 
     assert client.get(url("detail", operation)).status_code == 404
@@ -269,7 +252,7 @@ def test_agent_neither_views_nor_cancels_a_managers_operation(client_for, manage
 
 
 def test_actions_need_a_csrf_token(manager, location):
-    operation = create(manager, location, [make_ticket(location).pk])
+    operation = make_operation(manager, location, [make_ticket(location).pk])
     client = Client(enforce_csrf_checks=True)
     client.force_login(manager)
 
@@ -291,7 +274,7 @@ def test_retry_failed_runs_a_new_operation_over_the_failures(client_for, manager
 
 def test_undo_restores_the_previous_values_through_a_new_operation(client_for, manager, location):
     ticket = make_ticket(location, status="open")
-    operation = run(create(manager, location, [ticket.pk]))
+    operation = run_to_end(make_operation(manager, location, [ticket.pk]))
     client = client_for(manager)
     assert url("undo", operation) in client.get(url("detail", operation)).content.decode()
 
@@ -299,15 +282,15 @@ def test_undo_restores_the_previous_values_through_a_new_operation(client_for, m
 
     undo = BulkOperation.objects.get(undo_of=operation)
     assert response["Location"] == url("detail", undo)
-    run(undo)
+    run_to_end(undo)
     ticket.refresh_from_db()
     assert ticket.status == "open"
     assert url("undo", operation) not in client.get(url("detail", operation)).content.decode()
 
 
 def test_undo_is_not_offered_for_an_undo(client_for, manager, location):
-    operation = run(create(manager, location, [make_ticket(location).pk]))
-    undo = run(engine.undo_operation(operation=operation, user=manager))
+    operation = run_to_end(make_operation(manager, location, [make_ticket(location).pk]))
+    undo = run_to_end(engine.undo_operation(operation=operation, user=manager))
 
     body = client_for(manager).get(url("detail", undo)).content.decode()
     assert url("undo", undo) not in body
@@ -316,7 +299,7 @@ def test_undo_is_not_offered_for_an_undo(client_for, manager, location):
 
 
 def test_start_queues_a_draft(client_for, manager, location):
-    draft = create(manager, location, [make_ticket(location).pk], draft=True)
+    draft = make_operation(manager, location, [make_ticket(location).pk], draft=True)
     client = client_for(manager)
     assert url("start", draft) in client.get(url("detail", draft)).content.decode()
 
@@ -329,8 +312,8 @@ def test_start_queues_a_draft(client_for, manager, location):
 def test_starting_beyond_the_active_limit_is_a_message(client_for, manager, location, settings):
     settings.BULK_MAX_ACTIVE_PER_USER = 1
     ticket = make_ticket(location)
-    create(manager, location, [ticket.pk])
-    draft = create(manager, location, [ticket.pk], draft=True)
+    make_operation(manager, location, [ticket.pk])
+    draft = make_operation(manager, location, [ticket.pk], draft=True)
 
     response = client_for(manager).post(url("start", draft), follow=True)
 
@@ -341,7 +324,7 @@ def test_starting_beyond_the_active_limit_is_a_message(client_for, manager, loca
 
 def test_another_member_manager_may_cancel(client_for, location, agent):
     boss = make_user("boss", location=location, role=Role.MANAGER)
-    operation = create(agent.user, location, [make_ticket(location).pk])
+    operation = make_operation(agent.user, location, [make_ticket(location).pk])
 
     client_for(boss).post(url("cancel", operation))
 
@@ -350,10 +333,10 @@ def test_another_member_manager_may_cancel(client_for, location, agent):
 
 
 def test_live_page_shows_parameters_by_their_labels(client_for, manager, location, agent):
-    assign = create(
+    assign = make_operation(
         manager, location, [make_ticket(location).pk], operation_type="assign", params={"agent_id": agent.pk}
     )
-    status = create(manager, location, [make_ticket(location).pk], params={"status": "resolved"})
+    status = make_operation(manager, location, [make_ticket(location).pk], params={"status": "resolved"})
     client = client_for(manager)
 
     assert f"<dt>Agent</dt><dd>{agent.display_name}</dd>" in client.get(url("detail", assign)).content.decode()

@@ -13,9 +13,8 @@ from django.urls import reverse
 
 from campaigns import services as campaign_services
 from campaigns.models import Campaign, CampaignState
-from operations import engine
 from operations.models import BulkOperation, OperationStatus
-from tests.factories import make_ticket
+from tests.factories import make_operation, make_ticket, run_to_end
 
 ALREADY = "This was already started — here is the operation it started."
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -35,25 +34,6 @@ def followed_messages(client, response) -> str:
 
 def detail(operation) -> str:
     return reverse("operations:detail", args=[operation.pk])
-
-
-def create(user, location, ids, **kwargs):
-    operation, _ = engine.create_operation(
-        user=user,
-        location=location,
-        target="tickets",
-        operation_type="update_status",
-        params={"status": "resolved"},
-        ids=ids,
-        **kwargs,
-    )
-    return operation
-
-
-def run(operation):
-    engine.run_operation(operation.pk)
-    operation.refresh_from_db()
-    return operation
 
 
 # --- The tickets list's bulk bar -----------------------------------------------------------
@@ -93,7 +73,7 @@ def test_the_same_key_with_another_selection_is_refused_not_run(client_for, mana
 
 
 def test_retry_failed_twice_makes_one_retry(client_for, manager, location):
-    finished = run(create(manager, location, [make_ticket(location).pk, 987_654]))
+    finished = run_to_end(make_operation(manager, location, [make_ticket(location).pk, 987_654]))
     client = client_for(manager)
     retry_url = reverse("operations:retry", args=[finished.pk])
     key = rendered_key(client.get(retry_url).content.decode())  # the confirmation page (no JS)
@@ -107,7 +87,7 @@ def test_retry_failed_twice_makes_one_retry(client_for, manager, location):
 
 
 def test_undo_clicked_twice_on_the_live_page_makes_one_undo(client_for, manager, location):
-    operation = run(create(manager, location, [make_ticket(location, status="open").pk]))
+    operation = run_to_end(make_operation(manager, location, [make_ticket(location, status="open").pk]))
     client = client_for(manager)
     undo_url = reverse("operations:undo", args=[operation.pk])
     key = rendered_key(client.get(detail(operation)).content.decode(), near=f'hx-post="{undo_url}"')
@@ -121,7 +101,7 @@ def test_undo_clicked_twice_on_the_live_page_makes_one_undo(client_for, manager,
 
 
 def test_start_of_a_draft_twice_lands_on_it_and_says_so(client_for, manager, location):
-    draft = create(manager, location, [make_ticket(location).pk], draft=True)
+    draft = make_operation(manager, location, [make_ticket(location).pk], draft=True)
     client = client_for(manager)
     start_url = reverse("operations:start", args=[draft.pk])
     key = rendered_key(client.get(detail(draft)).content.decode(), near=f'action="{start_url}"')
@@ -136,7 +116,7 @@ def test_start_of_a_draft_twice_lands_on_it_and_says_so(client_for, manager, loc
 
 
 def test_cancel_twice_just_lands_on_the_page(client_for, manager, location):
-    operation = create(manager, location, [make_ticket(location).pk])
+    operation = make_operation(manager, location, [make_ticket(location).pk])
     client = client_for(manager)
     cancel_url = reverse("operations:cancel", args=[operation.pk])
     key = rendered_key(client.get(cancel_url).content.decode())
@@ -228,7 +208,7 @@ def test_a_resume_form_sent_again_after_a_pause_does_not_resume(client_for, mana
 
 @pytest.mark.parametrize("key", ["", "not-a-key", "x" * 300])
 def test_a_form_without_a_valid_key_still_works_once(client_for, manager, location, key):
-    draft = create(manager, location, [make_ticket(location).pk], draft=True)
+    draft = make_operation(manager, location, [make_ticket(location).pk], draft=True)
     response = client_for(manager).post(reverse("operations:start", args=[draft.pk]), {"form_key": key})
     assert response.status_code == 302
     assert BulkOperation.objects.get().status == OperationStatus.PENDING

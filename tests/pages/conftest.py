@@ -17,8 +17,3 @@ def other_lead(other_location):
     return factories.make_lead(
         other_location, first_name="Secret", last_name="Othertenant", email="secret@other.example"
     )
-
-
-@pytest.fixture
-def other_ticket(other_location):
-    return factories.make_ticket(other_location, subject="Other tenant's private ticket")

@@ -110,20 +110,16 @@ class CrawlData:
 
 def _create(user, location, target, key, *, agent=None, run=False, **kwargs) -> BulkOperation:
     records = [factories.make_record(target, location, agent=agent) for _ in range(2)]
-    operation, _ = engine.create_operation(
-        user=user,
-        location=location,
+    operation = factories.make_operation(
+        user,
+        location,
+        [r.pk for r in records] + [MISSING_ID],
         target=target,
         operation_type=key,
-        params=factories.operation_params(target, key),
-        ids=[r.pk for r in records] + [MISSING_ID],
         metadata={"description": f"crawl {target}/{key}"},
         **kwargs,
     )
-    if run:
-        engine.run_operation(operation.pk)
-        operation.refresh_from_db()
-    return operation
+    return factories.run_to_end(operation) if run else operation
 
 
 def _in_progress(operation: BulkOperation) -> BulkOperation:
@@ -165,9 +161,7 @@ def _operations_of_every_type_and_state(user, location, agent) -> tuple[list, Co
         add("failed", failed)
         if get_type(target, key).reversible:
             undone = _create(**make, run=True)
-            undo = engine.undo_operation(operation=undone, user=user)
-            engine.run_operation(undo.pk)
-            undo.refresh_from_db()
+            undo = factories.run_to_end(engine.undo_operation(operation=undone, user=user))
             add("undone", undone)
             add("undo", undo)
     for operation in [op for ops in by_state.values() for op in ops]:

@@ -23,12 +23,13 @@
     if (!elements.length) return;
     var state = history.state || {};
     var kept = Object.assign({}, state.formKeys);
+    var added = false;
     elements.forEach(function (element) {
       var slot = element.getAttribute("data-form-key");
       if (kept[slot]) setKey(element, kept[slot]);
-      else kept[slot] = keyOf(element);
+      else { kept[slot] = keyOf(element); added = true; }
     });
-    history.replaceState(Object.assign({}, state, { formKeys: kept }), "");
+    if (added) history.replaceState(Object.assign({}, state, { formKeys: kept }), "");
   }
 
   document.addEventListener("DOMContentLoaded", function () { keep(document); });

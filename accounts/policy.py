@@ -11,7 +11,7 @@ from enum import StrEnum
 from django.core.exceptions import PermissionDenied
 
 from accounts.models import Location, Role
-from accounts.selectors import membership_for
+from accounts.selectors import locations_for, membership_for
 
 
 class Action(StrEnum):
@@ -111,8 +111,6 @@ def require(user, action: Action, location, *, owner_id: int | None = None) -> N
 
 def locations_where(user, action: Action):
     """The locations where the user's role grants ``action`` to all its objects (``OWN`` aside)."""
-    from accounts.selectors import locations_for
-
     if user is None or not user.is_authenticated:
         return Location.objects.none()
     if user.is_superuser:

@@ -185,3 +185,32 @@ def full_message(agent: Agent, load: AgentLoad) -> str:
 
 def unavailable_message(agent: Agent) -> str:
     return f"{agent.display_name} is {agent.get_availability_display().lower()} and takes no new work."
+
+
+class AssignmentError(Exception):
+    """An assignment that the rules refuse; `code` says which rule."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def direct_assignee(*, agent_id: int, current_id: int | None, location_id: int, noun: str) -> Agent:
+    """The agent one record may be given to by hand, locked with its current one (call in a transaction).
+
+    Refused with AssignmentError: an agent of another location, the current one again, an away or
+    offline agent, or one at capacity (load read after the lock).
+    """
+    agents = {a.pk: a for a in lock_agents({agent_id, current_id} - {None})}
+    agent = agents.get(agent_id)
+    if agent is None or agent.location_id != location_id:
+        raise AssignmentError(f"No such agent in this {noun}'s location.", "agent")
+    if current_id == agent.pk:
+        raise AssignmentError(f"This {noun} is already assigned to {agent.display_name}.", "same_agent")
+    if agent.availability not in DIRECT_AVAILABILITIES:
+        raise AssignmentError(unavailable_message(agent), "unavailable")
+    load = loads_for([agent.pk])[agent.pk]
+    if not load.has_room:
+        raise AssignmentError(full_message(agent, load), "full")
+    return agent

@@ -39,11 +39,6 @@ def _check_can_edit_lead(user, lead: Lead) -> None:
         raise PermissionDenied("Agents may only update leads they own.")
 
 
-def _check_can_assign(user, location) -> None:
-    if not policy.allows(user, Action.ASSIGN, location):
-        raise PermissionDenied(policy.refusal(Action.ASSIGN))
-
-
 UPDATE_OWNER_NOTE = (
     "The owner cannot be changed here: a body naming another owner (or null for an assigned lead) is a 400 "
     "on `owner` pointing to POST /api/v1/leads/{id}/assign and PUT /api/v1/leads/{id}/reassign, which check "
@@ -71,7 +66,7 @@ class LeadListCreateApi(generics.ListAPIView):
         serializer = LeadInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         if serializer.validated_data.get("owner") is not None:
-            _check_can_assign(request.user, serializer.validated_data["location"])
+            policy.require(request.user, Action.ASSIGN, serializer.validated_data["location"])
         lead = serializer.save()
         return Response(
             LeadOutputSerializer(_leads_for(request.user).get(pk=lead.pk)).data, status=status.HTTP_201_CREATED

@@ -16,7 +16,9 @@ from rest_framework import serializers
 from accounts.capacity import (
     AUTOMATIC_AVAILABILITIES,
     DIRECT_AVAILABILITIES,
+    AssignmentError,
     Room,
+    direct_assignee,
     full_message,
     loads_for,
     lock_agents,
@@ -40,15 +42,6 @@ class Strategy(models.TextChoices):
 
 
 AUTOMATIC_STRATEGIES = (Strategy.ROUND_ROBIN, Strategy.CAPACITY_BASED, Strategy.PERFORMANCE_BASED)
-
-
-class AssignmentError(Exception):
-    """An assignment that the rules refuse; `code` says which rule."""
-
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 # --- Single lead ---------------------------------------------------------------------
@@ -103,17 +96,7 @@ def _lock_lead(lead_id: int) -> Lead:
 
 def _assign_to(*, lead: Lead, agent_id: int, user, reason: str, strategy: str) -> LeadAssignment:
     # The previous owner is locked too (see place_leads).
-    agents = {a.pk: a for a in lock_agents({agent_id, lead.owner_id} - {None})}
-    agent = agents.get(agent_id)
-    if agent is None or agent.location_id != lead.location_id:
-        raise AssignmentError("No such agent in this lead's location.", "agent")
-    if lead.owner_id == agent.pk:
-        raise AssignmentError(f"This lead is already assigned to {agent.display_name}.", "same_agent")
-    if agent.availability not in DIRECT_AVAILABILITIES:
-        raise AssignmentError(unavailable_message(agent), "unavailable")
-    load = loads_for([agent.pk])[agent.pk]
-    if not load.has_room:
-        raise AssignmentError(full_message(agent, load), "full")
+    agent = direct_assignee(agent_id=agent_id, current_id=lead.owner_id, location_id=lead.location_id, noun="lead")
     previous = lead.owner_id
     lead.owner = agent
     lead.save(update_fields=["owner", "updated_at"])

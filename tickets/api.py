@@ -38,11 +38,6 @@ def _check_can_edit_ticket(user, ticket: Ticket) -> None:
     raise PermissionDenied("Agents may only update tickets assigned to them or unassigned.")
 
 
-def _check_can_assign(user, location) -> None:
-    if not policy.allows(user, Action.ASSIGN, location):
-        raise PermissionDenied(policy.refusal(Action.ASSIGN))
-
-
 UPDATE_ASSIGNEE_NOTE = (
     "The assignee cannot be changed here: a body naming another assignee (or null for an assigned ticket) is "
     "a 400 on `assignee` pointing to the `assign` operation of POST /api/v1/tickets/bulk-operations, which "
@@ -71,7 +66,7 @@ class TicketListCreateApi(generics.ListAPIView):
         serializer = TicketInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         if serializer.validated_data.get("assignee") is not None:
-            _check_can_assign(request.user, serializer.validated_data["location"])
+            policy.require(request.user, Action.ASSIGN, serializer.validated_data["location"])
         ticket = serializer.save()
         return Response(TicketOutputSerializer(ticket).data, status=status.HTTP_201_CREATED)
 

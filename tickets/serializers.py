@@ -4,10 +4,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from rest_framework import serializers
 
+from accounts.capacity import AssignmentError
 from accounts.models import Agent, Location
 from accounts.serializers import LocationField, TenantScopedPrimaryKeyField, check_same_location, resolve_location
 from config.api import Conflict
-from tickets.assignment import TicketAssignmentError, assign_ticket
+from tickets.assignment import assign_ticket
 from tickets.models import Category, Priority, Status, Ticket
 
 NUMBER_ATTEMPTS = 5
@@ -123,7 +124,7 @@ class TicketInputSerializer(serializers.Serializer):
                     assign_ticket(
                         ticket=ticket, agent_id=assignee.pk, user=self.context["request"].user, reason=CREATE_REASON
                     )
-                except TicketAssignmentError as exc:
+                except AssignmentError as exc:
                     raise serializers.ValidationError({"assignee": [exc.message]}) from exc
                 ticket.refresh_from_db()
         return ticket

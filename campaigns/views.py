@@ -21,6 +21,7 @@ from campaigns.api import create_from_upload, preview_of, validated_settings
 from campaigns.models import CampaignState, ContactStatus
 from campaigns.serializers import RETRYABLE_CHOICES
 from operations import form_keys
+from operations.errors import messages_for
 from operations.results import neutralize_formula
 
 LIVE_STATES = (CampaignState.PENDING, CampaignState.RUNNING)
@@ -104,12 +105,6 @@ def _settings_from_form(post, location) -> dict:
     }
 
 
-def _error_list(detail) -> list[str]:
-    from config.api import _flatten
-
-    return [f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in _flatten(detail)]
-
-
 @login_required
 def campaign_create(request):
     if request.location is None:
@@ -144,7 +139,7 @@ def campaign_create(request):
                     upload=upload, settings=settings, user=request.user, idempotency_key=key
                 )
             except serializers.ValidationError as exc:
-                errors = _error_list(exc.detail)
+                errors = messages_for(exc)
             except services.AlreadyCreated as exc:  # the same form raced in from another request (a double click)
                 messages.info(request, "This was already done — here is the campaign it created.")
                 return redirect("campaigns:detail", campaign_id=exc.campaign.pk)
@@ -179,7 +174,7 @@ def _preview(request, upload):
             region = (request.POST.get("default_region") or "US").upper()
             context["preview"] = preview_of(upload=upload, default_region=region)
         except serializers.ValidationError as exc:
-            context["error"] = " ".join(_error_list(exc.detail))
+            context["error"] = " ".join(messages_for(exc))
     return render(request, "campaigns/_preview.html", context)
 
 

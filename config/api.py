@@ -11,30 +11,16 @@ from django.http import Http404
 from django.urls import path
 from rest_framework import exceptions, status
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-
-def _flatten(data, prefix: str = "") -> list[dict]:
-    if isinstance(data, dict):
-        errors = []
-        for key, value in data.items():
-            field = key if not prefix else f"{prefix}.{key}"
-            errors.extend(_flatten(value, "" if key == "non_field_errors" and not prefix else field))
-        return errors
-    if isinstance(data, list):
-        if all(not isinstance(item, (dict, list)) for item in data):
-            return [{"field": prefix or None, "message": str(item)} for item in data]
-        errors = []
-        for index, item in enumerate(data):
-            errors.extend(_flatten(item, f"{prefix}[{index}]" if prefix else str(index)))
-        return errors
-    return [{"field": prefix or None, "message": str(data)}]
+from operations.errors import OperationError, field_errors
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, Http404):
+    if isinstance(exc, OperationError):  # the engine's refusals, with their status
+        exc = OperationRefused(exc)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
@@ -49,14 +35,26 @@ def exception_handler(exc, context):
     if response is None:
         return None
     data = response.data
-    if isinstance(exc, exceptions.ValidationError):
-        body = {"detail": "Invalid input.", "errors": _flatten(data)}
+    if isinstance(exc, OperationRefused):
+        body = {"detail": exc.error.message, "errors": exc.error.errors}
+    elif isinstance(exc, exceptions.ValidationError):
+        body = {"detail": "Invalid input.", "errors": field_errors(data)}
     elif isinstance(data, dict) and "detail" in data:
         body = {"detail": str(data["detail"]), "errors": data.get("errors", [])}
     else:
-        body = {"detail": "Request failed.", "errors": _flatten(data)}
+        body = {"detail": "Request failed.", "errors": field_errors(data)}
     response.data = body
     return response
+
+
+class OperationRefused(exceptions.APIException):
+    """An engine OperationError as DRF sees it: its status, and Retry-After (DRF's `wait`) on a 429."""
+
+    def __init__(self, error: OperationError):
+        super().__init__(error.message)
+        self.error = error
+        self.status_code = error.status_code
+        self.wait = getattr(error, "retry_after", None)
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -69,10 +67,6 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "Conflict."
     default_code = "conflict"
-
-
-def error_response(detail: str, status_code: int, errors: list | None = None, headers=None) -> Response:
-    return Response({"detail": detail, "errors": errors or []}, status=status_code, headers=headers)
 
 
 class ApiPagination(LimitOffsetPagination):

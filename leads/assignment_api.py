@@ -13,7 +13,7 @@ from accounts.models import Agent, Team
 from accounts.policy import Action
 from accounts.selectors import locations_for
 from accounts.serializers import AgentCapacityOutputSerializer, LocationField, resolve_location
-from config.api import Conflict, error_response
+from config.api import Conflict
 from leads import assignment
 from leads.assignment import AUTOMATIC_STRATEGIES, AssignmentError, Strategy
 from leads.models import Lead
@@ -242,20 +242,13 @@ class BulkAssignApi(APIView):
         return Response(BulkAssignOutput(body).data)
 
     def _as_operation(self, request, location, lead_ids, params) -> Response:
-        try:
-            operation, _ = engine.create_operation(
-                user=request.user,
-                location=location,
-                target="leads",
-                operation_type="assign",
-                params={key: value for key, value in params.items() if value is not None},
-                ids=lead_ids,
-                metadata={"description": f"Bulk assign ({params['strategy']}) of {len(lead_ids):,} leads"},
-            )
-        except engine.TooManyActiveOperations as exc:
-            return error_response(
-                "You have too many operations pending or running; wait for one to finish.",
-                status.HTTP_429_TOO_MANY_REQUESTS,
-                headers={"Retry-After": str(exc.retry_after)},
-            )
+        operation, _ = engine.create_operation(
+            user=request.user,
+            location=location,
+            target="leads",
+            operation_type="assign",
+            params={key: value for key, value in params.items() if value is not None},
+            ids=lead_ids,
+            metadata={"description": f"Bulk assign ({params['strategy']}) of {len(lead_ids):,} leads"},
+        )
         return Response(BulkOperationOutput(operation).data, status=status.HTTP_202_ACCEPTED)

@@ -18,7 +18,6 @@ from accounts import policy
 from accounts.policy import Action
 from accounts.selectors import locations_for
 from accounts.serializers import LocationField, resolve_location
-from config.api import error_response
 from leads import messaging, services
 from leads.models import Lead, MessageTemplate, Stage, TemplateCategory
 from operations import engine
@@ -117,28 +116,21 @@ class LeadBulkUpdateApi(APIView):
         ids = list(dict.fromkeys(values["lead_ids"]))
         synchronous = len(ids) <= BULK_UPDATE_SYNC_LIMIT
         plan = _operations_for(values["updates"])
-        try:
-            with transaction.atomic():
-                operations = [
-                    (
-                        field,
-                        services.create_lead_operation(
-                            user=request.user,
-                            location=location,
-                            operation_type=op_type,
-                            params=params,
-                            ids=ids,
-                            description=f"bulk-update {field}",
-                        ),
-                    )
-                    for field, op_type, params in plan
-                ]
-        except engine.TooManyActiveOperations as exc:
-            return error_response(
-                "You have too many operations pending or running; wait for one to finish.",
-                status.HTTP_429_TOO_MANY_REQUESTS,
-                headers={"Retry-After": str(exc.retry_after)},
-            )
+        with transaction.atomic():  # all of them or none (a refusal of one undoes the others)
+            operations = [
+                (
+                    field,
+                    services.create_lead_operation(
+                        user=request.user,
+                        location=location,
+                        operation_type=op_type,
+                        params=params,
+                        ids=ids,
+                        description=f"bulk-update {field}",
+                    ),
+                )
+                for field, op_type, params in plan
+            ]
         if not synchronous:
             body = {
                 "synchronous": False,

@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework import serializers
 
 from accounts import policy
 from accounts.policy import Action
@@ -14,6 +13,7 @@ from leads import bulk_preview, exporting, messaging, services
 from leads.bulk_forms import PARAM_FORMS, BuilderForm, MessageTemplateForm, allowed_operation_choices, param_form
 from leads.models import Lead, MessageTemplate, TemplateCategory
 from operations import engine, form_keys
+from operations.errors import IdempotencyConflict, OperationError, messages_for
 from operations.models import BulkOperation
 from operations.registry import get_type
 
@@ -28,20 +28,6 @@ def _type_from(request) -> str:
     value = request.POST.get("operation_type") or request.GET.get("operation_type") or "change_stage"
     allowed = dict(allowed_operation_choices(request.user, request.location))
     return value if value in PARAM_FORMS and value in allowed else "change_stage"
-
-
-def _flatten(error) -> list[str]:
-    """Messages of a DRF or Django validation error, as flat text."""
-    detail = getattr(error, "detail", None)
-    if detail is None:
-        return list(getattr(error, "messages", [str(error)]))
-    if isinstance(detail, dict):
-        return [
-            f"{key}: {msg}" if key != "non_field_errors" else str(msg)
-            for key, msgs in detail.items()
-            for msg in (msgs if isinstance(msgs, list) else [msgs])
-        ]
-    return [str(msg) for msg in (detail if isinstance(detail, list) else [detail])]
 
 
 def _bound(request, location):
@@ -82,8 +68,8 @@ def builder(request):
     conflict = []
     try:
         earlier = engine.replayed_operation(user=request.user, idempotency_key=key, fingerprint=fingerprint)
-    except engine.IdempotencyConflict:  # shown with the form, which gets a fresh key: sent again, it is a new intent
-        earlier, conflict = None, [form_keys.CHANGED_AFTER_SUBMIT]
+    except IdempotencyConflict as exc:  # shown with the form, which gets a fresh key: sent again, it is a new intent
+        earlier, conflict = None, messages_for(exc)
     if earlier is not None:  # the same form again (Back then Execute, a double click, a reload)
         messages.info(request, form_keys.ALREADY_STARTED)
         return redirect("operations:detail", operation_id=earlier.pk)
@@ -112,12 +98,8 @@ def builder(request):
                     idempotency_key=key,
                     fingerprint=fingerprint,
                 )
-            except serializers.ValidationError as exc:
-                errors += _flatten(exc)
-            except engine.IdempotencyConflict:  # raced with a changed copy of this form
-                errors.append(form_keys.CHANGED_AFTER_SUBMIT)
-            except engine.TooManyActiveOperations:
-                errors.append("You have too many operations running; wait for one to finish.")
+            except OperationError as exc:  # bad input, too many running, a changed copy of this form raced in
+                errors += messages_for(exc)
             else:
                 verb = {"draft": "saved as a draft", "schedule": "scheduled"}.get(action, "started")
                 messages.success(request, f"Operation {verb}: {operation.total:,} leads.")
@@ -194,8 +176,8 @@ def builder_preview(request):
                 params=params_form.params(),
                 selection=selection,
             )
-        except serializers.ValidationError as exc:
-            errors += _flatten(exc)
+        except OperationError as exc:
+            errors += messages_for(exc)
     return render(
         request, "leads/_builder_preview.html", {"preview": preview, "errors": errors, "selection": selection}
     )

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from accounts import policy
 from accounts.policy import Action
 from accounts.serializers import resolve_location
-from config.api import Conflict, error_response
+from config.api import Conflict
 from operations import engine, results
 from operations.models import BulkOperation
 from operations.registry import get_type, targets, types_for
@@ -49,30 +49,16 @@ def _fingerprint(request) -> str:
     return hashlib.sha256(f"{request.path}\n{body}".encode()).hexdigest()
 
 
-def _create(request, *, location, **kwargs) -> tuple[BulkOperation | None, bool, Response | None]:
-    """Run engine.create_operation, mapping its refusals to API errors."""
+def _create(request, *, location, **kwargs) -> tuple[BulkOperation, bool]:
+    """Run engine.create_operation with the request's Idempotency-Key (its refusals are the handler's)."""
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 255:
         raise serializers.ValidationError({"Idempotency-Key": ["At most 255 characters."]})
     if "\x00" in key:
         raise serializers.ValidationError({"Idempotency-Key": ["Null characters are not allowed."]})
-    try:
-        operation, created = engine.create_operation(
-            user=request.user, location=location, idempotency_key=key, fingerprint=_fingerprint(request), **kwargs
-        )
-    except engine.TooManyActiveOperations as exc:
-        return (
-            None,
-            False,
-            error_response(
-                "You have too many operations pending or running; wait for one to finish.",
-                status.HTTP_429_TOO_MANY_REQUESTS,
-                headers={"Retry-After": str(exc.retry_after)},
-            ),
-        )
-    except engine.IdempotencyConflict:
-        raise Conflict("This Idempotency-Key was already used with a different request body.") from None
-    return operation, created, None
+    return engine.create_operation(
+        user=request.user, location=location, idempotency_key=key, fingerprint=_fingerprint(request), **kwargs
+    )
 
 
 def _get_visible(request, operation_id) -> BulkOperation:
@@ -122,7 +108,7 @@ class TicketBulkOperationsApi(APIView):
         data = TicketBulkCreateInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        operation, created, refusal = _create(
+        operation, created = _create(
             request,
             location=resolve_location(data, values),
             target="tickets",
@@ -131,8 +117,6 @@ class TicketBulkOperationsApi(APIView):
             ids=values["ticket_ids"],
             metadata=values["metadata"],
         )
-        if refusal:
-            return refusal
         return Response(
             TicketBulkCreateOutput(operation).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -154,10 +138,7 @@ class TicketBulkOperationCancelApi(APIView):
         if operation.target != "tickets":
             raise NotFound("Bulk operation not found.")
         _require(request, Action.OPERATION_CANCEL, operation)
-        try:
-            operation = engine.cancel_operation(operation=operation)
-        except engine.InvalidTransition as exc:
-            raise Conflict(str(exc)) from None
+        operation = engine.cancel_operation(operation=operation)
         return Response(TicketBulkCancelOutput(operation).data)
 
 
@@ -196,7 +177,7 @@ class BulkOperationsApi(APIView):
         data = BulkCreateInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        operation, created, refusal = _create(
+        operation, created = _create(
             request,
             location=resolve_location(data, values),
             target=values["target"],
@@ -208,8 +189,6 @@ class BulkOperationsApi(APIView):
             scheduled_for=values.get("scheduled_for"),
             draft=values["draft"],
         )
-        if refusal:
-            return refusal
         return Response(
             BulkOperationOutput(operation).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -249,16 +228,7 @@ def _lifecycle_view(action_name: str, permission: Action, action, doc: str):
         def post(self, request, operation_id):
             operation = _get_visible(request, operation_id)
             _require(request, permission, operation)
-            try:
-                result, created = action(operation, request.user)
-            except engine.InvalidTransition as exc:
-                raise Conflict(str(exc)) from None
-            except engine.TooManyActiveOperations as exc:
-                return error_response(
-                    "You have too many operations pending or running; wait for one to finish.",
-                    status.HTTP_429_TOO_MANY_REQUESTS,
-                    headers={"Retry-After": str(exc.retry_after)},
-                )
+            result, created = action(operation, request.user)
             return Response(
                 BulkOperationOutput(result).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
             )

@@ -19,11 +19,11 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from rest_framework import serializers
 
 from accounts import policy
 from accounts.selectors import membership_for
 from operations import analytics, progress, queue
+from operations.errors import IdempotencyConflict, InvalidInput, InvalidTransition, TooManyActiveOperations
 from operations.models import (
     ACTIVE_STATUSES,
     CANCELLABLE_STATUSES,
@@ -39,20 +39,6 @@ logger = logging.getLogger(__name__)
 ITEM_INSERT_BATCH = 5000
 # Pauses (seconds) before a chunk is tried again on a new connection after losing the database.
 RECONNECT_PAUSES = (0.5, 1, 2, 4)
-
-
-class TooManyActiveOperations(Exception):
-    """The user already has the maximum number of operations pending or running."""
-
-    retry_after = 30
-
-
-class IdempotencyConflict(Exception):
-    """The idempotency key was used before with another request body."""
-
-
-class InvalidTransition(Exception):
-    """The operation is not in a state that allows this action."""
 
 
 # --- Creation ------------------------------------------------------------------------
@@ -78,16 +64,16 @@ def create_operation(
     """Validate, snapshot the selection into item rows and queue the operation.
 
     Returns (operation, created); created is False when an earlier request with the same
-    idempotency key and body already made it. Raises serializers.ValidationError for bad
-    input, TooManyActiveOperations and IdempotencyConflict.
+    idempotency key and body already made it. Raises InvalidInput for bad
+    input, TooManyActiveOperations and IdempotencyConflict (operations.errors).
     """
     if membership_for(user, location) is None:
-        raise serializers.ValidationError({"location": ["You are not a member of this location."]})
+        raise InvalidInput.field("location", "You are not a member of this location.")
     try:
         target_def = get_target(target)
         op_type = get_type(target, operation_type)
     except LookupError as exc:
-        raise serializers.ValidationError({"operation_type": [str(exc)]}) from None
+        raise InvalidInput.field("operation_type", str(exc)) from None
     policy.require(user, op_type.create_action, location)
     if undo_of is None:
         params = op_type.validate(params or {}, location=location, user=user)
@@ -97,12 +83,12 @@ def create_operation(
         return existing, False
 
     if (ids is None) == (filters is None):
-        raise serializers.ValidationError({"ids": ["Give either a list of ids or a filter."]})
+        raise InvalidInput.field("ids", "Give either a list of ids or a filter.")
     if ids is not None:
         ids = _clean_ids(ids)
 
     if scheduled_for is not None and scheduled_for <= timezone.now():
-        raise serializers.ValidationError({"scheduled_for": ["The scheduled time must be in the future."]})
+        raise InvalidInput.field("scheduled_for", "The scheduled time must be in the future.")
     if draft:
         status = OperationStatus.DRAFT
     elif scheduled_for is not None:
@@ -135,9 +121,7 @@ def create_operation(
                 total = _insert_items(operation, ids)
             else:
                 if target_def.filter_form is None:
-                    raise serializers.ValidationError(
-                        {"filters": [f"{target_def.label} cannot be selected by filter."]}
-                    )
+                    raise InvalidInput.field("filters", f"{target_def.label} cannot be selected by filter.")
                 total = _insert_items_matching(operation, target_def.matching(location, filters))
             operation.total = total
             operation.save(update_fields=["total"])
@@ -170,9 +154,7 @@ def replayed_operation(*, user, idempotency_key: str, fingerprint: str) -> BulkO
 
 def _clean_ids(ids: list) -> list[int]:
     if len(ids) > settings.BULK_MAX_IDS:
-        raise serializers.ValidationError(
-            {"ids": [f"At most {settings.BULK_MAX_IDS:,} records per operation; got {len(ids):,}."]}
-        )
+        raise InvalidInput.field("ids", f"At most {settings.BULK_MAX_IDS:,} records per operation; got {len(ids):,}.")
     cleaned, seen, bad = [], set(), []
     for raw in ids:
         try:
@@ -187,9 +169,9 @@ def _clean_ids(ids: list) -> list[int]:
             cleaned.append(value)
     if bad:
         shown = ", ".join(repr(item) for item in bad[:5])
-        raise serializers.ValidationError({"ids": [f"IDs must be positive integers; invalid: {shown}."]})
+        raise InvalidInput.field("ids", f"IDs must be positive integers; invalid: {shown}.")
     if not cleaned:
-        raise serializers.ValidationError({"ids": ["Select at least one record."]})
+        raise InvalidInput.field("ids", "Select at least one record.")
     return cleaned
 
 
@@ -437,7 +419,7 @@ def cancel_operation(*, operation: BulkOperation) -> BulkOperation:
 def start_draft(*, operation: BulkOperation, scheduled_for=None) -> BulkOperation:
     """Run a draft now, or schedule it."""
     if scheduled_for is not None and scheduled_for <= timezone.now():
-        raise serializers.ValidationError({"scheduled_for": ["The scheduled time must be in the future."]})
+        raise InvalidInput.field("scheduled_for", "The scheduled time must be in the future.")
     new_status = OperationStatus.SCHEDULED if scheduled_for else OperationStatus.PENDING
     if new_status == OperationStatus.PENDING:
         active = BulkOperation.objects.filter(created_by=operation.created_by, status__in=ACTIVE_STATUSES).count()

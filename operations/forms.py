@@ -244,14 +244,11 @@ class OperationParamsForm(forms.Form):
                 data[key] = "" if value is None else str(field.prepare_value(value))
         return data
 
-    def add_serializer_errors(self, detail) -> None:
-        """Field errors from the type's own validation, shown on the form."""
-        if not isinstance(detail, dict):
-            self.add_error(None, [str(e) for e in detail] if isinstance(detail, list) else str(detail))
-            return
-        for name, errors in detail.items():
-            messages = [str(e) for e in errors] if isinstance(errors, list) else [str(errors)]
-            self.add_error(name if name in self.fields else None, messages)
+    def add_operation_errors(self, exc) -> None:
+        """The field errors of the type's own validation (an InvalidInput), shown on the form."""
+        for error in exc.errors:
+            name = re.split(r"[.\[]", error["field"] or "")[0]  # "tags.0" is the tags field's
+            self.add_error(name if name in self.fields else None, error["message"])
 
     def carried_values(self) -> list[tuple[str, str]]:
         """(name, value) pairs that carry the submitted parameters to the next step."""

@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from accounts.list_filters import ListFilterForm
 from accounts.models import Membership
+from operations.errors import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class Target:
         try:
             cleaned = self.filter_form.clean_filters(filters or {}, location=location)
         except DjangoValidationError as exc:
-            raise serializers.ValidationError({"filters": exc.message_dict}) from None
+            raise InvalidInput.from_detail({"filters": exc.message_dict}) from None
         return self.select(location=location, filters=cleaned)
 
 
@@ -116,9 +117,13 @@ class OperationType:
         return target.records(location)
 
     def validate(self, data: dict, *, location, user) -> dict:
-        """Validate raw parameters; raise serializers.ValidationError with field errors."""
+        """Validate raw parameters with the type's Params; raise InvalidInput with field errors.
+
+        The one place a type's (DRF) serializer errors become the engine's InvalidInput.
+        """
         serializer = self.Params(data=data or {}, context={"location": location, "user": user})
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            raise InvalidInput.from_detail(serializer.errors)
         return _jsonable(serializer.validated_data)
 
     def apply(self, records: list, ctx: ExecutionContext) -> dict[int, Outcome]:

@@ -11,11 +11,18 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
-from rest_framework import serializers
 
 from accounts.list_filters import stored_filters
 from accounts.policy import Action
 from operations import engine, form_keys, results
+from operations.errors import (
+    IdempotencyConflict,
+    InvalidInput,
+    InvalidTransition,
+    OperationError,
+    TooManyActiveOperations,
+    messages_for,
+)
 from operations.forms import (
     BulkSelection,
     HistoryFilterForm,
@@ -260,7 +267,7 @@ def _earlier_url(request, key: str, fingerprint: str) -> str | None:
     try:
         return form_keys.earlier_url(request, key, fingerprint)
     except form_keys.ChangedSinceSubmitted:
-        raise engine.IdempotencyConflict from None
+        raise IdempotencyConflict from None
 
 
 def _already_done(action: str, operation: BulkOperation) -> bool:
@@ -285,36 +292,15 @@ def _run_action(request, operation_id, action: str, perform):
             messages.info(request, REPEATED[action])
             return _go(request, earlier)
         result, message = perform(operation, {"idempotency_key": key, "fingerprint": fingerprint})
-    except engine.InvalidTransition as exc:
-        if _already_done(action, operation):  # a second cancel or start from a page shown before the first
-            messages.info(request, REPEATED[action])
+    except OperationError as exc:
+        if isinstance(exc, InvalidTransition) and _already_done(action, operation):
+            messages.info(request, REPEATED[action])  # a second cancel or start from a page shown before the first
         else:
-            messages.error(request, _error_text(exc))
-        return _done(request, operation)
-    except (engine.TooManyActiveOperations, engine.IdempotencyConflict, serializers.ValidationError) as exc:
-        messages.error(request, _error_text(exc))
+            messages.error(request, " ".join(messages_for(exc)))
         return _done(request, operation)
     form_keys.remember(request, key, fingerprint, reverse("operations:detail", args=[result.pk]))
     messages.success(request, message)
     return _done(request, result)
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, engine.TooManyActiveOperations):
-        return "You have too many operations pending or running; wait for one to finish and try again."
-    if isinstance(exc, engine.IdempotencyConflict):
-        return form_keys.CHANGED_AFTER_SUBMIT
-    if isinstance(exc, serializers.ValidationError):
-        return " ".join(_flatten(exc.detail))
-    return str(exc)
-
-
-def _flatten(detail) -> list[str]:
-    if isinstance(detail, dict):
-        return [text for value in detail.values() for text in _flatten(value)]
-    if isinstance(detail, list):
-        return [text for value in detail for text in _flatten(value)]
-    return [str(detail)]
 
 
 @login_required
@@ -434,8 +420,8 @@ def _bulk_step(request):
         return context, 400
     try:
         params = op_type.validate(form.params(), location=request.location, user=request.user)
-    except serializers.ValidationError as exc:
-        form.add_serializer_errors(exc.detail)
+    except InvalidInput as exc:
+        form.add_operation_errors(exc)
         return context, 400
     chosen, count, error = _bulk_selection(request, selection)
     if error:
@@ -466,7 +452,7 @@ def tickets_bulk_create(request):
     conflict = False
     try:
         earlier = engine.replayed_operation(user=request.user, idempotency_key=key, fingerprint=fingerprint)
-    except engine.IdempotencyConflict:
+    except IdempotencyConflict:
         earlier, conflict = None, True
     if earlier is not None:  # the same confirmation again: a double click, Back then Confirm, a reload
         messages.info(request, form_keys.ALREADY_STARTED)
@@ -493,11 +479,9 @@ def tickets_bulk_create(request):
             fingerprint=fingerprint,
             **{name: list(value) if name == "ids" else value for name, value in context["chosen"].items()},
         )
-    except engine.TooManyActiveOperations:
-        context["selection_error"] = _error_text(engine.TooManyActiveOperations())
-        return _bulk_render(request, "bulk_confirm", context, status=429)
-    except (serializers.ValidationError, engine.IdempotencyConflict) as exc:
-        context["selection_error"] = _error_text(exc)
-        return _bulk_render(request, "bulk_confirm", context, status=400)
+    except OperationError as exc:
+        context["selection_error"] = " ".join(messages_for(exc))
+        status = 429 if isinstance(exc, TooManyActiveOperations) else 400
+        return _bulk_render(request, "bulk_confirm", context, status=status)
     messages.success(request, f"{context['question'].rstrip('?')}: the operation is queued.")
     return _done(request, operation)

@@ -3,11 +3,11 @@
 from collections import Counter
 
 import pytest
-from rest_framework import serializers
 
 from leads import assignment_api
 from leads.models import Lead, LeadAssignment
 from operations import engine
+from operations.errors import InvalidInput
 from operations.models import BulkOperation, ItemStatus, OperationStatus
 from tests import factories
 
@@ -90,7 +90,7 @@ def test_assign_operation_params_are_validated(location, manager):
 
     op_type = get_type("leads", "assign")
     for params in ({}, {"strategy": "manual"}, {"strategy": "round_robin", "agent_id": 1}, {"strategy": "x"}):
-        with pytest.raises(serializers.ValidationError):
+        with pytest.raises(InvalidInput):
             op_type.validate(params, location=location, user=manager)
     assert op_type.validate({"strategy": "round_robin"}, location=location, user=manager)["strategy"] == "round_robin"
 

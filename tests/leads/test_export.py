@@ -69,11 +69,10 @@ def test_outsider_cannot_download_export(run_op, client_for, manager, outsider, 
 
 
 def test_unknown_export_field_is_refused(manager, location):
-    from rest_framework import serializers
-
     from operations import engine
+    from operations.errors import InvalidInput
 
-    with pytest.raises(serializers.ValidationError):
+    with pytest.raises(InvalidInput):
         engine.create_operation(
             user=manager,
             location=location,

@@ -3,10 +3,10 @@
 from decimal import Decimal
 
 import pytest
-from rest_framework import serializers
 
 from leads.models import Classification, LeadAssignment, Stage, StageChange, Tag
 from operations import engine
+from operations.errors import InvalidInput
 from operations.models import ItemStatus, OperationStatus
 from tests.factories import make_agent, make_lead, make_tag, make_team
 
@@ -128,7 +128,7 @@ def test_assign_to_team_and_refuses_agent_of_other_location(run_op, manager, loc
     assert lead.team_id == team.pk
 
     stranger = make_agent(other_location)
-    with pytest.raises(serializers.ValidationError):
+    with pytest.raises(InvalidInput):
         engine.create_operation(
             user=manager,
             location=location,

@@ -10,6 +10,19 @@ from accounts.models import Role
 from tests import factories
 
 
+@pytest.fixture(autouse=True, scope="session")
+def one_iteration_password_hashing():
+    """Users are made in most tests: hash with PBKDF2 at one iteration instead of a million.
+
+    The hashes keep Django's "pbkdf2_sha256" format, whose iteration count travels in the hash, so
+    the servers and workers the tests start (with the real settings) still verify them.
+    """
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["tests.factories.OneIterationPBKDF2PasswordHasher"]):
+        yield
+
+
 @pytest.fixture
 def location(db):
     return factories.make_location("Demo Realty", slug="demo-realty")

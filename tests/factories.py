@@ -4,6 +4,7 @@ import io
 import itertools
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from openpyxl import Workbook
 
 from accounts.models import Agent, Location, Membership, Role, Team
@@ -13,6 +14,12 @@ from operations.models import BulkOperation
 from tickets.models import Ticket
 
 _seq = itertools.count(1)
+
+
+class OneIterationPBKDF2PasswordHasher(PBKDF2PasswordHasher):
+    """The tests' hasher (see conftest): Django's PBKDF2 format at one iteration."""
+
+    iterations = 1
 
 
 def make_location(name: str | None = None, **fields) -> Location:

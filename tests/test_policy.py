@@ -640,12 +640,6 @@ def test_readme_prints_the_table():
     assert policy.render_table() in section
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Hundreds of cases with six users each: a cheap hasher (the passwords are never the point here)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(location, other_location, admin_user, manager, agent, outsider):
     creator = factories.make_user("creator", location=location, role=Role.AGENT)

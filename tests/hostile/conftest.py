@@ -28,12 +28,6 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The fixtures' users are made in every test here: hash their passwords cheaply."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def fresh_throttles():
     """The create throttle counts in the cache: hundreds of creates here must not meet a 429."""
     from django.core.cache import cache

@@ -6,6 +6,7 @@ A socket that carries `Authorization: Bearer` is authenticated by the token alon
 """
 
 import json
+import os
 import urllib.error
 import urllib.request
 
@@ -17,6 +18,7 @@ from websockets.sync.client import connect
 from accounts.models import Role
 from operations.models import BulkOperation, OperationStatus
 from tests import factories
+from tests.faults.servers import private_redis
 from tests.operations.test_pages_browser import web_server
 from tests.operations.test_websocket import COMPLETED_FIELDS, PROGRESS_FIELDS
 from tests.workers import running_workers, sqlite_file_database
@@ -48,6 +50,8 @@ def socket_url(base: str, operation_id) -> str:
 
 
 def session_cookie(user) -> str:
+    # A login on the server may have upgraded the password hash, and a session carries a hash of it.
+    user.refresh_from_db()
     client = Client()
     client.force_login(user)
     return f"sessionid={client.cookies['sessionid'].value}"
@@ -71,35 +75,38 @@ def integrator(location):
 
 @pytest.mark.workers
 def test_a_plain_client_with_a_bearer_token_and_no_origin_follows_an_operation(integrator, location, tmp_path):
-    tickets = [factories.make_ticket(location) for _ in range(200)]  # a few seconds of work, in chunks of 2
-    with (
-        sqlite_file_database(tmp_path),
-        running_workers(1, env={"BULK_CHUNK_SIZE": "2"}) as pool,
-        web_server(tmp_path, cluster_name=pool.cluster_name) as base,
-    ):
-        token = token_for(base, integrator)
-        draft = api(
-            base,
-            "POST",
-            "/api/v1/bulk-operations",
-            {
-                "target": "tickets",
-                "operation_type": "add_comment",
-                "parameters": {"body": "Seen by the integration"},
-                "ids": [t.pk for t in tickets],
-                "draft": True,
-            },
-            token=token,
-        )
-        operation_id = draft["operation_id"]
-        received = []
-        with open_socket(socket_url(base, operation_id), {"Authorization": f"Bearer {token}"}) as ws:
-            assert "origin" not in {name.lower() for name in ws.request.headers}
-            received.append(json.loads(ws.recv(timeout=15)))
-            api(base, "POST", f"/api/v1/bulk-operations/{operation_id}/start", token=token)
-            while received[-1]["type"] != "operation_completed":
-                received.append(json.loads(ws.recv(timeout=60)))
-        assert BulkOperation.objects.get(pk=operation_id).status == OperationStatus.COMPLETED, pool.output()
+    tickets = [factories.make_ticket(location) for _ in range(200)]
+    with sqlite_file_database(tmp_path), private_redis(tmp_path) as redis:
+        # As in production: Redis carries the tasks and the live messages. Each of the 100 chunks
+        # publishes its progress, since the whole work can take less than the default interval.
+        env = {"REDIS_URL": redis.url, "BULK_CHUNK_SIZE": "2", "BULK_PROGRESS_INTERVAL": "0"}
+        with (
+            running_workers(1, env=env) as pool,
+            web_server(tmp_path, cluster_name=pool.cluster_name, env={**os.environ, "REDIS_URL": redis.url}) as base,
+        ):
+            token = token_for(base, integrator)
+            draft = api(
+                base,
+                "POST",
+                "/api/v1/bulk-operations",
+                {
+                    "target": "tickets",
+                    "operation_type": "add_comment",
+                    "parameters": {"body": "Seen by the integration"},
+                    "ids": [t.pk for t in tickets],
+                    "draft": True,
+                },
+                token=token,
+            )
+            operation_id = draft["operation_id"]
+            received = []
+            with open_socket(socket_url(base, operation_id), {"Authorization": f"Bearer {token}"}) as ws:
+                assert "origin" not in {name.lower() for name in ws.request.headers}
+                received.append(json.loads(ws.recv(timeout=15)))
+                api(base, "POST", f"/api/v1/bulk-operations/{operation_id}/start", token=token)
+                while received[-1]["type"] != "operation_completed":
+                    received.append(json.loads(ws.recv(timeout=60)))
+            assert BulkOperation.objects.get(pk=operation_id).status == OperationStatus.COMPLETED, pool.output()
 
     progress = [m for m in received if m["type"] == "progress_update"]
     assert progress and all(set(m) >= PROGRESS_FIELDS and m["operation_id"] == operation_id for m in progress)

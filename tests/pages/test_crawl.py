@@ -311,8 +311,7 @@ def crawl(django_db_setup, django_db_blocker):
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-                data = _build()
+            data = _build()
             yield data
         finally:
             transaction.set_rollback(True)

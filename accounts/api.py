@@ -19,7 +19,7 @@ from accounts.serializers import (
     LocationOutputSerializer,
     MeOutputSerializer,
 )
-from config.api import ApiPagination
+from web.api import ApiPagination
 
 
 class MeApi(APIView):

@@ -1,5 +1,5 @@
 from accounts.api import AgentCapacityApi, AgentDetailApi, AgentListApi, LocationListApi, MeApi
-from config.api import api_path
+from web.api import api_path
 
 urlpatterns = [
     *api_path("me", MeApi, name="api-me"),

@@ -24,7 +24,7 @@ from campaigns.serializers import (
     PreviewOutput,
     StateFilterInput,
 )
-from config.api import ApiPagination, Conflict
+from web.api import ApiPagination, Conflict
 
 PREVIEW_SAMPLE = 10
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from campaigns import api, webhooks
-from config.api import api_path
+from web.api import api_path
 
 app_name = "campaigns-api"
 

@@ -1,4 +1,4 @@
-"""Error pages of the server-rendered UI. The API answers its own errors in JSON (config/api.py)."""
+"""Error pages of the server-rendered UI. The API answers its own errors in JSON (web/api.py)."""
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent

@@ -189,7 +189,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "web.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "bulk_create": os.environ.get("BULK_CREATE_THROTTLE", "60/min"),
     },
@@ -201,8 +201,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Bulk operations on leads, tickets, agents and call campaigns.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # Documents the {detail, errors} body of every 4xx an operation can answer (config/api.py).
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.document_errors"],
+    # Documents the {detail, errors} body of every 4xx an operation can answer (web/api.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "web.api.document_errors"],
     # No validator badge: it is an image from validator.swagger.io, which would fetch our schema.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,

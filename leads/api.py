@@ -8,10 +8,10 @@ from rest_framework.response import Response
 from accounts import policy
 from accounts.policy import Action
 from accounts.selectors import locations_for, membership_for
-from config.api import ApiPagination
 from leads.filters import LeadFilter, TagFilter
 from leads.models import Lead, Tag
 from leads.serializers import LeadInputSerializer, LeadOutputSerializer, TagInputSerializer, TagOutputSerializer
+from web.api import ApiPagination
 
 
 def _location_ids(user) -> list[int]:

@@ -1,5 +1,5 @@
-from config.api import api_path
 from leads.api import LeadDetailApi, LeadListCreateApi, TagDetailApi, TagListCreateApi
+from web.api import api_path
 
 urlpatterns = [
     *api_path("leads", LeadListCreateApi, name="api-lead-list"),

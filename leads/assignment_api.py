@@ -13,12 +13,12 @@ from accounts.models import Agent, Team
 from accounts.policy import Action
 from accounts.selectors import locations_for
 from accounts.serializers import AgentCapacityOutputSerializer, LocationField, resolve_location
-from config.api import Conflict
 from leads import assignment
 from leads.assignment import AUTOMATIC_STRATEGIES, AssignmentError, Strategy
 from leads.models import Lead
 from operations import engine
 from operations.serializers import BulkOperationOutput, StrictSerializer
+from web.api import Conflict
 
 # Up to this many leads are assigned in the request; more run as a bulk operation.
 SYNC_LIMIT = getattr(settings, "BULK_ASSIGN_SYNC_LIMIT", 500)

@@ -1,5 +1,5 @@
-from config.api import api_path
 from leads.assignment_api import BulkAssignApi, LeadAssignApi, LeadReassignApi
+from web.api import api_path
 
 urlpatterns = [
     *api_path("leads/<int:lead_id>/assign", LeadAssignApi, name="api-lead-assign"),

@@ -1,10 +1,10 @@
-from config.api import api_path
 from leads.bulk_api import (
     LeadBulkUpdateApi,
     MessageTemplateDetailApi,
     MessageTemplateListApi,
     MessageTemplatePreviewApi,
 )
+from web.api import api_path
 
 urlpatterns = [
     *api_path("leads/bulk-update", LeadBulkUpdateApi, name="api-lead-bulk-update"),

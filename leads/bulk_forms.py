@@ -13,11 +13,11 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from accounts import policy
-from accounts.list_filters import stored_filters
 from accounts.models import Agent, Team
 from leads import exporting, messaging
 from leads.models import Channel, Lead, MessageTemplate, Stage, Timeline
 from operations.registry import get_type
+from web.list_filters import stored_filters
 
 OPERATION_CHOICES = [
     ("score", "Score"),

@@ -3,9 +3,9 @@
 import django_filters
 
 from accounts.selectors import agents_for, locations_for, teams_for
-from config.api import IsoDateTimeFilter
 from leads.models import Classification, Lead, Stage, Tag
 from leads.selectors import search_condition
+from web.api import IsoDateTimeFilter
 
 
 def _agents(request):

@@ -1,9 +1,9 @@
 from django import forms
 
-from accounts.list_filters import ListFilterForm
 from accounts.models import Agent, Location, Team
 from leads.models import Classification, Stage, Tag
 from leads.selectors import DEFAULT_LEAD_SORT, LEAD_SORTS
+from web.list_filters import ListFilterForm
 
 
 class LeadFilterForm(ListFilterForm):

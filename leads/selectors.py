@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Location
-from accounts.pagination import Page, ResultCount, SortOption, keyset_page, page_count
 from accounts.selectors import locations_for
 from leads.models import Classification, Lead, LeadAssignment, Stage, StageChange
+from web.pagination import Page, ResultCount, SortOption, keyset_page, page_count
 
 # Whitelisted sorts; each walks one index of leads/models.py in order.
 LEAD_SORTS: dict[str, SortOption] = {

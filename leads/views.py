@@ -1,9 +1,9 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from accounts.list_pages import ListPage
 from leads.forms import LeadFilterForm
 from leads.selectors import DEFAULT_LEAD_SORT, LEAD_SORTS, assignment_history, lead_for, lead_page, stage_history
+from web.list_pages import ListPage
 
 LEADS = ListPage(
     app="leads",

@@ -15,7 +15,6 @@ from rest_framework.views import APIView
 from accounts import policy
 from accounts.policy import Action
 from accounts.serializers import resolve_location
-from config.api import Conflict
 from operations import engine, results
 from operations.models import BulkOperation
 from operations.registry import get_type, targets, types_for
@@ -35,6 +34,7 @@ from operations.serializers import (
     TicketBulkListOutput,
     TicketBulkStatusOutput,
 )
+from web.api import Conflict
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",

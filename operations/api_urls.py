@@ -1,5 +1,5 @@
-from config.api import api_path
 from operations import api
+from web.api import api_path
 
 urlpatterns = [
     *api_path("tickets/bulk-operations", api.TicketBulkOperationsApi, name="api-ticket-bulk-list"),

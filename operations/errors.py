@@ -1,32 +1,17 @@
 """The engine's refusals: one exception hierarchy, with no web framework in it.
 
-Each `OperationError` carries a `message`, field `errors` ([{"field", "message"}], field None for
-the request as a whole) and the HTTP status it means. It is mapped once to API responses (the
-exception handler in config/api.py: `{"detail", "errors"}` with the status, and `Retry-After` on
-a 429) and once to page messages (`messages_for` below).
+Each `OperationError` is a `web.errors.Refused`: it carries a `message`, field `errors`
+([{"field", "message"}], field None for the request as a whole) and the HTTP status it means. It
+is mapped once to API responses (the exception handler in web/api.py: `{"detail", "errors"}` with
+the status, and `Retry-After` on a 429) and once to page messages (`messages_for` below).
 """
 
-from collections.abc import Mapping
-
 from operations import form_keys
+from web.errors import Refused, field_errors
 
 
-class OperationError(Exception):
+class OperationError(Refused):
     """Something the engine refuses to do, with the reason for the user."""
-
-    status_code = 400
-    default_message = "Request failed."
-
-    def __init__(self, message: str | None = None, *, errors: list[dict] | None = None):
-        self.message = message or self.default_message
-        self.errors = list(errors or [])
-        super().__init__(self.message)
-
-    def page_messages(self) -> list[str]:
-        """How a page says it: the field errors as "field: message", else the message."""
-        if not self.errors:
-            return [self.message]
-        return [f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in self.errors]
 
 
 class InvalidInput(OperationError):
@@ -66,27 +51,6 @@ class IdempotencyConflict(OperationError):
 
     def page_messages(self) -> list[str]:
         return [form_keys.CHANGED_AFTER_SUBMIT]  # a page's key is its form's, not a header
-
-
-def field_errors(detail, prefix: str = "") -> list[dict]:
-    """Nested validation errors as a flat [{"field", "message"}]: {"a": {"b": ["x"]}} → field "a.b".
-
-    "non_field_errors" (a serializer's) and a bare list or text are errors of the whole (field None).
-    """
-    if isinstance(detail, Mapping):
-        errors = []
-        for key, value in detail.items():
-            field = key if not prefix else f"{prefix}.{key}"
-            errors.extend(field_errors(value, "" if key == "non_field_errors" and not prefix else field))
-        return errors
-    if isinstance(detail, (list, tuple)):
-        if all(not isinstance(item, (Mapping, list, tuple)) for item in detail):
-            return [{"field": prefix or None, "message": str(item)} for item in detail]
-        errors = []
-        for index, item in enumerate(detail):
-            errors.extend(field_errors(item, f"{prefix}[{index}]" if prefix else str(index)))
-        return errors
-    return [{"field": prefix or None, "message": str(detail)}]
 
 
 def messages_for(exc: Exception) -> list[str]:

@@ -13,9 +13,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import serializers
 
-from accounts.list_filters import ListFilterForm
 from accounts.models import Membership
 from operations.errors import InvalidInput
+from web.list_filters import ListFilterForm
 
 
 @dataclass(frozen=True)

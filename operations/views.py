@@ -12,7 +12,6 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
-from accounts.list_filters import stored_filters
 from accounts.policy import Action
 from operations import engine, form_keys, results
 from operations.errors import (
@@ -33,6 +32,7 @@ from operations.forms import (
 from operations.models import BulkOperation, ItemStatus, OperationStatus
 from operations.registry import get_target, get_type
 from operations.selectors import estimate_completion, visible_operations
+from web.list_filters import stored_filters
 
 HISTORY_PER_PAGE = 25
 ITEMS_PER_PAGE = 25

@@ -12,10 +12,10 @@ from rest_framework.response import Response
 from accounts import policy
 from accounts.policy import Action
 from accounts.selectors import locations_for, membership_for
-from config.api import ApiPagination
 from tickets.filters import TicketFilter
 from tickets.models import Ticket
 from tickets.serializers import TicketInputSerializer, TicketOutputSerializer
+from web.api import ApiPagination
 
 
 def _location_ids(user) -> list[int]:

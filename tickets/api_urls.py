@@ -1,5 +1,5 @@
-from config.api import api_path
 from tickets.api import TicketDetailApi, TicketListCreateApi
+from web.api import api_path
 
 urlpatterns = [
     *api_path("tickets", TicketListCreateApi, name="api-ticket-list"),

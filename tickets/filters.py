@@ -4,8 +4,8 @@ import django_filters
 from django.db.models import Q
 
 from accounts.selectors import agents_for, locations_for
-from config.api import IsoDateTimeFilter
 from tickets.models import Category, Priority, Status, Ticket
+from web.api import IsoDateTimeFilter
 
 
 def _locations(request):

@@ -1,9 +1,9 @@
 from django import forms
 
-from accounts.list_filters import ListFilterForm
 from accounts.models import Agent, Location
 from tickets.models import Category, Priority, Status
 from tickets.selectors import DEFAULT_TICKET_SORT, TICKET_SORTS
+from web.list_filters import ListFilterForm
 
 
 class TicketFilterForm(ListFilterForm):

@@ -7,10 +7,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Location
-from accounts.pagination import Page, ResultCount, SortOption, keyset_page, page_count
 from accounts.selectors import locations_for
 from operations.models import BulkOperationItem
 from tickets.models import CLOSED_STATUSES, Comment, Status, Ticket
+from web.pagination import Page, ResultCount, SortOption, keyset_page, page_count
 
 TICKET_SORTS: dict[str, SortOption] = {
     "-created": SortOption("Newest first", ("created_at", "id"), descending=True),

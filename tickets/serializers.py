@@ -7,9 +7,9 @@ from rest_framework import serializers
 from accounts.capacity import AssignmentError
 from accounts.models import Agent, Location
 from accounts.serializers import LocationField, TenantScopedPrimaryKeyField, check_same_location, resolve_location
-from config.api import Conflict
 from tickets.assignment import assign_ticket
 from tickets.models import Category, Priority, Status, Ticket
+from web.api import Conflict
 
 NUMBER_ATTEMPTS = 5
 CREATE_REASON = "Created via API"

@@ -1,7 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from accounts.list_pages import ListPage
 from operations.forms import type_choices
 from tickets.forms import TicketFilterForm
 from tickets.selectors import (
@@ -12,6 +11,7 @@ from tickets.selectors import (
     ticket_for,
     ticket_page,
 )
+from web.list_pages import ListPage
 
 TICKETS = ListPage(
     app="tickets",

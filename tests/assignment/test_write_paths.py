@@ -35,7 +35,6 @@ from rest_framework import serializers
 from rest_framework.views import APIView
 
 from accounts.capacity import loads_for
-from accounts.list_filters import ListFilterForm
 from accounts.models import Agent, Availability, Role
 from leads.assignment import assign_lead
 from leads.bulk_forms import PARAM_FORMS
@@ -46,6 +45,7 @@ from operations.registry import get_type, targets, types_for
 from tests import factories
 from tickets.assignment import assign_ticket
 from tickets.models import Ticket, TicketAssignment
+from web.list_filters import ListFilterForm
 
 # The models whose person-field changes only through the assignment service, and its trail.
 OWNED = {Lead: ("owner", LeadAssignment, "lead"), Ticket: ("assignee", TicketAssignment, "ticket")}

@@ -3,10 +3,10 @@
 import pytest
 from django.db import connection
 
-from accounts.pagination import count_matching, decode_cursor, encode_cursor, keyset_page
 from leads.models import Lead
 from leads.selectors import LEAD_SORTS
 from tests import factories
+from web.pagination import count_matching, decode_cursor, encode_cursor, keyset_page
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ from django.urls import reverse
 
 from accounts.middleware import SESSION_KEY
 from accounts.models import Location, Membership, Role
-from accounts.pagination import encode_cursor
 from leads.models import Lead
 from leads.selectors import DEFAULT_LEAD_SORT, LEAD_SORTS, LEADS_PER_PAGE, leads_matching
+from web.pagination import encode_cursor
 
 DEEP_PAGE = 2000
 SUMMARY = re.compile(r'class="results-summary"><strong>(.*?)</strong>', re.S)

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django_htmx.http import push_url
 
-from accounts.list_filters import ListFilterForm
-from accounts.pagination import Page, ResultCount, SortOption, list_urls
+from web.list_filters import ListFilterForm
+from web.pagination import Page, ResultCount, SortOption, list_urls
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,12 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from operations.errors import OperationError, field_errors
+from web.errors import Refused, field_errors
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, OperationError):  # the engine's refusals, with their status
-        exc = OperationRefused(exc)
+    if isinstance(exc, Refused):  # the engine's refusals (OperationError), with their status
+        exc = RefusedException(exc)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -35,7 +35,7 @@ def exception_handler(exc, context):
     if response is None:
         return None
     data = response.data
-    if isinstance(exc, OperationRefused):
+    if isinstance(exc, RefusedException):
         body = {"detail": exc.error.message, "errors": exc.error.errors}
     elif isinstance(exc, exceptions.ValidationError):
         body = {"detail": "Invalid input.", "errors": field_errors(data)}
@@ -47,14 +47,14 @@ def exception_handler(exc, context):
     return response
 
 
-class OperationRefused(exceptions.APIException):
-    """An engine OperationError as DRF sees it: its status, and Retry-After (DRF's `wait`) on a 429."""
+class RefusedException(exceptions.APIException):
+    """A `Refused` as DRF sees it: its status, and Retry-After (DRF's `wait`) on a 429."""
 
-    def __init__(self, error: OperationError):
+    def __init__(self, error: Refused):
         super().__init__(error.message)
         self.error = error
         self.status_code = error.status_code
-        self.wait = getattr(error, "retry_after", None)
+        self.wait = error.retry_after
 
 
 class PayloadTooLarge(exceptions.APIException):

@@ -130,7 +130,11 @@ async def test_another_tenants_operation_is_refused(outsider, operation):
         assert code == 4404
 
 
-@pytest.mark.parametrize("operation_id", ["not-a-uuid", "123", str(uuid.uuid4())])
+@pytest.mark.parametrize(
+    "operation_id",
+    ["not-a-uuid", "123", "c005d07d-987d-417e-b5b0-536acf2f5f3d"],
+    ids=["not-a-uuid", "number", "unknown-uuid"],
+)
 async def test_malformed_or_unknown_ids_are_refused(operation_id, manager):
     connected, code = await socket(operation_id, await headers_for(manager)).connect()
     assert not connected

@@ -18,7 +18,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts import demo_data
-from accounts.models import Agent, Availability, Location, Membership, Role, Team
+from accounts.models import Location, Membership, Role, Team
+from agents.models import Agent, Availability
 from leads.models import Lead, Tag
 from tickets.models import Comment, Ticket
 

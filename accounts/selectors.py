@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from accounts.models import Agent, Location, Membership, Team
+from accounts.models import Location, Membership, Team
 
 
 def locations_for(user) -> QuerySet[Location]:
@@ -19,10 +19,6 @@ def membership_for(user, location) -> Membership | None:
 
 def default_location_for(user) -> Location | None:
     return locations_for(user).order_by("name").first()
-
-
-def agents_for(user) -> QuerySet[Agent]:
-    return Agent.objects.filter(location__in=locations_for(user)).select_related("user", "team", "location")
 
 
 def teams_for(user) -> QuerySet[Team]:

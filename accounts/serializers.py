@@ -1,9 +1,9 @@
-"""API serializers for tenants, users and agents, and the tenant-aware fields other apps reuse."""
+"""API serializers for tenants and users, and the tenant-aware fields other apps reuse."""
 
 from django.db.models import Model
 from rest_framework import serializers
 
-from accounts.models import Agent, Location, Membership, Team
+from accounts.models import Location, Membership
 from accounts.selectors import locations_for, membership_for
 
 
@@ -102,73 +102,3 @@ class MeOutputSerializer(serializers.Serializer):
     email = serializers.CharField(help_text="An email address, or empty")
     is_superuser = serializers.BooleanField()
     memberships = MembershipOutputSerializer(many=True)
-
-
-class TeamOutputSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Team
-        fields = ["id", "name"]
-
-
-class AgentOutputSerializer(serializers.ModelSerializer):
-    username = serializers.CharField(source="user.username")
-    name = serializers.CharField(source="display_name")
-    team = TeamOutputSerializer(allow_null=True)
-
-    class Meta:
-        model = Agent
-        fields = ["id", "location", "username", "name", "team", "max_capacity", "availability"]
-
-
-class PerformanceOutputSerializer(serializers.Serializer):
-    score = serializers.FloatField(allow_null=True, help_text="Conversion rate in percent; null without closed leads")
-    conversion_rate = serializers.FloatField(allow_null=True, help_text="won / (won + lost), last 90 days")
-    won = serializers.IntegerField()
-    lost = serializers.IntegerField()
-    median_first_response_seconds = serializers.FloatField(allow_null=True)
-    responses = serializers.IntegerField(help_text="Assignments the median is computed from")
-
-
-class AgentCapacityOutputSerializer(AgentOutputSerializer):
-    """An agent with live capacity metrics; expects accounts.capacity.attach_metrics() first."""
-
-    open_leads = serializers.IntegerField(source="capacity.open_leads")
-    open_tickets = serializers.IntegerField(source="capacity.open_tickets")
-    load = serializers.IntegerField(source="capacity.load", help_text="Open leads + open tickets")
-    remaining_capacity = serializers.IntegerField(source="capacity.remaining")
-    utilisation = serializers.FloatField(
-        source="capacity.utilisation", allow_null=True, help_text="load / max_capacity; null when capacity is 0"
-    )
-    over_capacity = serializers.BooleanField(source="capacity.over_capacity")
-    has_room = serializers.BooleanField(source="capacity.has_room")
-    performance = PerformanceOutputSerializer()
-
-    class Meta(AgentOutputSerializer.Meta):
-        fields = [
-            *AgentOutputSerializer.Meta.fields,
-            "open_leads",
-            "open_tickets",
-            "load",
-            "remaining_capacity",
-            "utilisation",
-            "over_capacity",
-            "has_room",
-            "performance",
-        ]
-
-
-class AgentCapacityInputSerializer(serializers.Serializer):
-    max_capacity = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
-    availability = serializers.ChoiceField(choices=Agent._meta.get_field("availability").choices, required=False)
-
-    def validate(self, attrs):
-        if not attrs:
-            raise serializers.ValidationError("Give max_capacity and/or availability.")
-        return attrs
-
-
-class AgentCapacityUpdateOutputSerializer(AgentCapacityOutputSerializer):
-    warnings = serializers.ListField(child=serializers.CharField())
-
-    class Meta(AgentCapacityOutputSerializer.Meta):
-        fields = [*AgentCapacityOutputSerializer.Meta.fields, "warnings"]

@@ -9,7 +9,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import LocationSwitchForm
 from accounts.middleware import SESSION_KEY
-from accounts.models import Agent, Availability, Location
+from accounts.models import Location
+from agents.models import Agent, Availability
 from leads.selectors import lead_counts
 from tickets.selectors import ticket_counts
 

@@ -43,7 +43,7 @@ class Campaign(models.Model):
     )
     name = models.CharField(max_length=200)
     agent = models.ForeignKey(
-        "accounts.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="campaigns"
+        "agents.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="campaigns"
     )
     state = models.CharField(max_length=16, choices=CampaignState.choices, default=CampaignState.DRAFT)
     timezone = models.CharField(max_length=64, default="UTC")

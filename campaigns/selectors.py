@@ -3,7 +3,8 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts.selectors import agents_for, locations_for
+from accounts.selectors import locations_for
+from agents.selectors import agents_for
 from campaigns.models import Call, Campaign, CampaignContact, CampaignState, ContactStatus
 
 

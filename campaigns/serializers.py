@@ -6,7 +6,8 @@ import zoneinfo
 import phonenumbers
 from rest_framework import serializers
 
-from accounts.selectors import agents_for, default_location_for, locations_for
+from accounts.selectors import default_location_for, locations_for
+from agents.selectors import agents_for
 from campaigns.models import Call, CallStatus, Campaign, CampaignContact, CampaignState, ContactStatus
 
 RETRYABLE_CHOICES = [CallStatus.NO_ANSWER, CallStatus.BUSY, CallStatus.FAILED, CallStatus.CANCELED]

@@ -6,7 +6,8 @@ import json
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts.models import Agent, Location
+from accounts.models import Location
+from agents.models import Agent
 from campaigns.importing import ContactFileError, ParseResult, parse_contact_file
 from campaigns.models import TRANSITIONS, Campaign, CampaignContact, CampaignState, ContactStatus
 

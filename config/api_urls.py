@@ -17,6 +17,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("", include("accounts.api_urls")),
+    path("", include("agents.api_urls")),
     path("", include("leads.assignment_api_urls")),
     path("", include("leads.bulk_api_urls")),
     path("", include("leads.api_urls")),

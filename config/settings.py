@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_q",
     "channels",
     "accounts",
+    "agents",
     "leads",
     "tickets",
     "operations",

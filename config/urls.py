@@ -5,7 +5,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("", include("accounts.urls")),
-    path("agents/", include("accounts.agent_urls")),
+    path("agents/", include("agents.urls")),
     path("leads/bulk/", include("leads.bulk_urls")),
     path("leads/", include("leads.urls")),
     path("tickets/", include("tickets.urls")),

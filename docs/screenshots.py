@@ -34,7 +34,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db.models import F  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from accounts.models import Agent, Location  # noqa: E402
+from accounts.models import Location  # noqa: E402
+from agents.models import Agent  # noqa: E402
 from operations import engine  # noqa: E402
 from operations.models import BulkOperation, BulkOperationItem, OperationStatus  # noqa: E402
 from tickets.models import Ticket  # noqa: E402

@@ -1,7 +1,7 @@
 """Assigning leads to agents: single assign and reassign, and the bulk strategies.
 
 Every path locks the leads first (pk order), then the agents it may assign to (pk order,
-accounts.capacity.lock_agents), then the round-robin pointer, and reads the agents' loads
+agents.capacity.lock_agents), then the round-robin pointer, and reads the agents' loads
 only after that: nothing is ever assigned beyond an agent's capacity, also when several
 operations and workers assign at once. Every change writes a LeadAssignment row (who,
 when, from, to, why, strategy, operation) in the same transaction.
@@ -13,7 +13,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from rest_framework import serializers
 
-from accounts.capacity import (
+from accounts.models import Team
+from agents.capacity import (
     AUTOMATIC_AVAILABILITIES,
     DIRECT_AVAILABILITIES,
     AssignmentError,
@@ -24,8 +25,8 @@ from accounts.capacity import (
     lock_agents,
     unavailable_message,
 )
-from accounts.models import Agent, RoundRobinPointer, Team
-from accounts.performance import performance_for
+from agents.models import Agent, RoundRobinPointer
+from agents.performance import performance_for
 from leads.models import CLOSED_STAGES, Lead, LeadAssignment
 from operations.models import ItemStatus
 from operations.registry import Outcome
@@ -206,9 +207,9 @@ def place_leads(
                 outcomes[lead.pk] = Outcome(ItemStatus.FAILED, ALL_FULL)
             continue
         if lead.stage not in CLOSED_STAGES:
-            room.take(chosen)
+            room.take(chosen, kind="leads")
             if lead.owner_id is not None:
-                room.release(lead.owner_id)
+                room.release(lead.owner_id, kind="leads")
         placed[chosen].append(lead)
         outcomes[lead.pk] = Outcome(ItemStatus.SUCCEEDED, before={"owner_id": lead.owner_id})
     choose.done()
@@ -375,7 +376,7 @@ def undo_placements(*, leads: list[Lead], befores: dict[int, dict], operation, u
             if not room.has_room(target):
                 outcomes[lead.pk] = Outcome(ItemStatus.FAILED, full_message(agents[target], room.loads[target]))
                 continue
-            room.take(target)
+            room.take(target, kind="leads")
         placed[target].append(lead)
         outcomes[lead.pk] = Outcome(ItemStatus.SUCCEEDED)
     _write(placed, user=user, reason=f"Undo of operation {operation.undo_of_id}", strategy="undo", operation=operation)

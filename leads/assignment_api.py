@@ -8,11 +8,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import policy
-from accounts.capacity import attach_metrics
-from accounts.models import Agent, Team
+from accounts.models import Team
 from accounts.policy import Action
 from accounts.selectors import locations_for
-from accounts.serializers import AgentCapacityOutputSerializer, LocationField, resolve_location
+from accounts.serializers import LocationField, resolve_location
+from agents.capacity import attach_metrics
+from agents.models import Agent
+from agents.serializers import AgentCapacityOutputSerializer
 from leads import assignment
 from leads.assignment import AUTOMATIC_STRATEGIES, AssignmentError, Strategy
 from leads.models import Lead

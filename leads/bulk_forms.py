@@ -13,7 +13,8 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from accounts import policy
-from accounts.models import Agent, Team
+from accounts.models import Team
+from agents.models import Agent
 from leads import exporting, messaging
 from leads.models import Channel, Lead, MessageTemplate, Stage, Timeline
 from operations.registry import get_type

@@ -2,7 +2,8 @@
 
 import django_filters
 
-from accounts.selectors import agents_for, locations_for, teams_for
+from accounts.selectors import locations_for, teams_for
+from agents.selectors import agents_for
 from leads.models import Classification, Lead, Stage, Tag
 from leads.selectors import search_condition
 from web.api import IsoDateTimeFilter

@@ -1,6 +1,7 @@
 from django import forms
 
-from accounts.models import Agent, Location, Team
+from accounts.models import Location, Team
+from agents.models import Agent
 from leads.models import Classification, Stage, Tag
 from leads.selectors import DEFAULT_LEAD_SORT, LEAD_SORTS
 from web.list_filters import ListFilterForm

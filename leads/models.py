@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from accounts.models import AssignmentRecord
+from agents.models import AssignmentRecord
 
 
 def validate_e164(value: str) -> None:
@@ -88,7 +88,7 @@ class Lead(models.Model):
     )
     classification = models.CharField(max_length=8, choices=Classification.choices, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="leads")
-    owner = models.ForeignKey("accounts.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="leads")
+    owner = models.ForeignKey("agents.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="leads")
     team = models.ForeignKey("accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="leads")
     do_not_contact = models.BooleanField(default=False)
     last_contacted_at = models.DateTimeField(null=True, blank=True)

@@ -11,7 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework import serializers
 
-from accounts.models import Agent, Team
+from accounts.models import Team
+from agents.models import Agent
 from leads import assignment, scoring, services
 from leads.forms import LeadFilterForm
 from leads.models import Lead, Stage, Timeline

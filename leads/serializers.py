@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from rest_framework import serializers
 
-from accounts.models import Agent, Team
+from accounts.models import Team
 from accounts.serializers import LocationField, TenantScopedPrimaryKeyField, check_same_location, resolve_location
+from agents.models import Agent
 from leads.assignment import AssignmentError, assign_lead
 from leads.models import Classification, Lead, Stage, Tag, Timeline, normalize_phone
 from leads.scoring import config_for

@@ -15,7 +15,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from accounts import policy
-from accounts.models import Agent
+from agents.models import Agent
 from operations.models import OperationStatus
 from operations.registry import OperationType, targets, types_for
 

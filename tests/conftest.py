@@ -61,6 +61,19 @@ def other_agent(location):
 
 
 @pytest.fixture
+def make_agents(location):
+    """make_agents(n, **fields) -> n agents of Demo Realty (or of location=...), in pk order."""
+
+    def make(n: int, location=location, **fields):
+        return [
+            factories.make_agent(location, user=factories.make_user(location=location, role=Role.AGENT), **fields)
+            for _ in range(n)
+        ]
+
+    return make
+
+
+@pytest.fixture
 def foreign(other_location, outsider):
     """Records of Other Co: an agent, a team, a tag, a lead and a ticket."""
     foreign_agent = factories.make_agent(other_location, user=outsider)

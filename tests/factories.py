@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from openpyxl import Workbook
 
-from accounts.models import Agent, Location, Membership, Role, Team
+from accounts.models import Location, Membership, Role, Team
+from agents.models import Agent
 from leads.models import Lead, Tag
 from operations import engine
 from operations.models import BulkOperation

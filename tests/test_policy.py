@@ -23,8 +23,9 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import policy
-from accounts.models import Agent, Availability, Membership, Role
+from accounts.models import Membership, Role
 from accounts.policy import OWN, Action
+from agents.models import Agent, Availability
 from campaigns import services as campaign_services
 from campaigns.models import Campaign, CampaignContact, CampaignState
 from leads.models import Lead, MessageTemplate, ScoringConfig, Tag

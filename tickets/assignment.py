@@ -1,6 +1,6 @@
 """Assigning one ticket to an agent, with the rules of leads/assignment.py.
 
-The ticket is locked first, then the agents (pk order, accounts.capacity.lock_agents), and the
+The ticket is locked first, then the agents (pk order, agents.capacity.lock_agents), and the
 agent's load is read only after that: two assigners can never both fill an agent's last slot.
 An away or offline agent takes no new work. Every change writes a TicketAssignment row in the
 same transaction. (The bulk `assign` type in tickets/operation_types.py does the same per chunk.)
@@ -8,7 +8,7 @@ same transaction. (The bulk `assign` type in tickets/operation_types.py does the
 
 from django.db import transaction
 
-from accounts.capacity import direct_assignee
+from agents.capacity import direct_assignee
 from tickets.models import Ticket, TicketAssignment
 
 

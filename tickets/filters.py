@@ -3,7 +3,8 @@
 import django_filters
 from django.db.models import Q
 
-from accounts.selectors import agents_for, locations_for
+from accounts.selectors import locations_for
+from agents.selectors import agents_for
 from tickets.models import Category, Priority, Status, Ticket
 from web.api import IsoDateTimeFilter
 

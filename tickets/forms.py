@@ -1,6 +1,7 @@
 from django import forms
 
-from accounts.models import Agent, Location
+from accounts.models import Location
+from agents.models import Agent
 from tickets.models import Category, Priority, Status
 from tickets.selectors import DEFAULT_TICKET_SORT, TICKET_SORTS
 from web.list_filters import ListFilterForm

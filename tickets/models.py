@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from accounts.models import AssignmentRecord
+from agents.models import AssignmentRecord
 
 
 class Status(models.TextChoices):
@@ -43,7 +43,7 @@ class Ticket(models.Model):
     priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.NORMAL)
     category = models.CharField(max_length=32, choices=Category.choices, default=Category.GENERAL)
     assignee = models.ForeignKey(
-        "accounts.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
+        "agents.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
     )
     requester_name = models.CharField(max_length=200, blank=True)
     requester_email = models.EmailField(blank=True)

@@ -4,8 +4,8 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework import serializers
 
-from accounts.capacity import DIRECT_AVAILABILITIES, Room, full_message, loads_for, lock_agents, unavailable_message
-from accounts.models import Agent
+from agents.capacity import DIRECT_AVAILABILITIES, Room, full_message, loads_for, lock_agents, unavailable_message
+from agents.models import Agent
 from operations.field_types import SetFieldType
 from operations.models import ItemStatus
 from operations.registry import OperationType, Outcome, Target, register, register_target
@@ -114,7 +114,7 @@ class Assign(OperationType):
                 outcomes[ticket.pk] = Outcome(ItemStatus.FAILED, full_message(agent, room.loads[agent_id]))
             else:
                 if room is not None and ticket.status not in CLOSED_STATUSES:
-                    room.take(agent_id, kind="ticket")
+                    room.take(agent_id, kind="tickets")
                 moves.append((ticket, agent_id))
                 outcomes[ticket.pk] = Outcome(ItemStatus.SUCCEEDED, before={"assignee_id": ticket.assignee_id})
         _move_tickets(moves, ctx, strategy="manual", reason=ctx.params.get("reason", ""))
@@ -141,7 +141,7 @@ class Assign(OperationType):
                     message = full_message(agents[target], room.loads[target]) if target in agents else "No such agent"
                     outcomes[ticket.pk] = Outcome(ItemStatus.FAILED, message)
                     continue
-                room.take(target, kind="ticket")
+                room.take(target, kind="tickets")
             moves.append((ticket, target))
             outcomes[ticket.pk] = Outcome(ItemStatus.SUCCEEDED)
         _move_tickets(moves, ctx, strategy="undo", reason=f"Undo of operation {ctx.operation.undo_of_id}")

@@ -4,9 +4,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from rest_framework import serializers
 
-from accounts.capacity import AssignmentError
-from accounts.models import Agent, Location
+from accounts.models import Location
 from accounts.serializers import LocationField, TenantScopedPrimaryKeyField, check_same_location, resolve_location
+from agents.capacity import AssignmentError
+from agents.models import Agent
 from tickets.assignment import assign_ticket
 from tickets.models import Category, Priority, Status, Ticket
 from web.api import Conflict

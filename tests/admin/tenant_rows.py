@@ -17,7 +17,8 @@ from django.contrib.auth.models import Group
 from django.db.models.signals import post_save
 from django_q.models import Failure, OrmQ, Schedule, Success
 
-from accounts.models import Agent, Location, Membership, Role, RoundRobinPointer, Team
+from accounts.models import Location, Membership, Role, Team
+from agents.models import Agent, RoundRobinPointer
 from campaigns.models import Call, CallEvent, Campaign, CampaignContact
 from leads.models import Lead, LeadAssignment, Message, MessageTemplate, ScoringConfig, StageChange, Tag
 from operations.models import BulkOperation, BulkOperationItem, ManualEffortEstimate, OperationErrorCount

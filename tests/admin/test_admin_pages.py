@@ -7,7 +7,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership, Role, RoundRobinPointer
+from accounts.models import Membership, Role
+from agents.models import RoundRobinPointer
 from leads.models import LeadAssignment, StageChange
 from operations.models import BulkOperation, BulkOperationItem
 from tests import factories
@@ -64,7 +65,7 @@ def test_every_registered_admin_page_opens(one_of_everything, superuser, client_
         "accounts.Location",
         "accounts.Membership",
         "accounts.Team",
-        "accounts.Agent",
+        "agents.Agent",
         "auth.User",
         "leads.Lead",
         "leads.Tag",
@@ -73,7 +74,7 @@ def test_every_registered_admin_page_opens(one_of_everything, superuser, client_
         "tickets.Ticket",
         "tickets.Comment",
         "tickets.TicketAssignment",
-        "accounts.RoundRobinPointer",
+        "agents.RoundRobinPointer",
         "operations.BulkOperation",
         "operations.BulkOperationItem",
     } <= set(opened)
@@ -129,7 +130,7 @@ def test_staff_member_sees_only_their_locations_leads(location, other_location, 
     assert Membership.objects.filter(user=staff).count() == 1
 
 
-@pytest.mark.parametrize("app_label", ["accounts", "leads", "tickets", "operations"])
+@pytest.mark.parametrize("app_label", ["accounts", "agents", "leads", "tickets", "operations"])
 def test_every_model_of_the_domain_apps_has_an_admin(app_label):
     from django.apps import apps
 

@@ -80,7 +80,7 @@ def test_the_policy_is_asked_in_the_objects_own_location(location, other_locatio
     managed = factories.make_agent(location, max_capacity=30)
     elsewhere = factories.make_agent(other_location, max_capacity=30)
     client = client_for(staff)
-    url = reverse("admin:accounts_agent_changelist")
+    url = reverse("admin:agents_agent_changelist")
 
     def edit_capacity(agent, capacity):
         return client.post(
@@ -101,7 +101,7 @@ def test_the_policy_is_asked_in_the_objects_own_location(location, other_locatio
     assert edit_capacity(elsewhere, 99).status_code == 403
     elsewhere.refresh_from_db()
     assert elsewhere.max_capacity == 30
-    change = reverse("admin:accounts_agent_change", args=[elsewhere.pk])
+    change = reverse("admin:agents_agent_change", args=[elsewhere.pk])
     assert b'name="_save"' not in client.get(change).content
 
 

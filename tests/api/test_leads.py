@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.capacity import load_of
 from accounts.models import Membership, Role
+from agents.capacity import load_of
 from leads.models import Lead, LeadAssignment, ScoringConfig, StageChange
 from tests import factories
 

@@ -1,6 +1,6 @@
 import pytest
 
-from accounts.models import Availability
+from agents.models import Availability
 from leads.models import Lead, LeadAssignment
 from tests import factories
 

@@ -12,8 +12,9 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
-from accounts.capacity import loads_for
-from accounts.models import Agent, Role
+from accounts.models import Role
+from agents.capacity import loads_for
+from agents.models import Agent
 from leads.models import Lead, LeadAssignment
 from tests import factories
 from tests.assignment import concurrency_worker

@@ -2,7 +2,7 @@ from collections import Counter
 
 import pytest
 
-from accounts.models import Availability, RoundRobinPointer
+from agents.models import Availability, RoundRobinPointer
 from leads.assignment import (
     ALL_FULL,
     NO_AGENTS,

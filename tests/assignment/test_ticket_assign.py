@@ -1,6 +1,6 @@
 """The ticket `assign` bulk operation follows the capacity rules and writes the audit trail."""
 
-from accounts.models import Availability
+from agents.models import Availability
 from operations import engine
 from operations.models import ItemStatus, OperationStatus
 from tests import factories

@@ -34,8 +34,9 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework import serializers
 from rest_framework.views import APIView
 
-from accounts.capacity import loads_for
-from accounts.models import Agent, Availability, Role
+from accounts.models import Role
+from agents.capacity import loads_for
+from agents.models import Agent, Availability
 from leads.assignment import assign_lead
 from leads.bulk_forms import PARAM_FORMS
 from leads.models import Lead, LeadAssignment

@@ -21,7 +21,7 @@ import pytest
 from django.conf import settings
 from django.db.models import Count
 
-from accounts.models import Agent
+from agents.models import Agent
 from leads.models import Lead, LeadAssignment, Message, StageChange, Tag
 from operations import engine
 from operations.models import BulkOperation, BulkOperationItem, ItemStatus, OperationStatus

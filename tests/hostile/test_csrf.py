@@ -19,7 +19,7 @@ from leads.models import MessageTemplate
 from operations import engine
 from tests import factories
 
-APPS = ("accounts", "leads", "tickets", "operations", "campaigns", "auth", "sessions")
+APPS = ("accounts", "agents", "leads", "tickets", "operations", "campaigns", "auth", "sessions")
 # Not cookie-authenticated, so nothing to forge: they take credentials or a Twilio signature.
 API_WITHOUT_SESSION = ("api/v1/auth/token/", "api/v1/auth/token/refresh/", "api/v1/campaigns/webhooks/")
 UNSAFE = ("post", "put", "patch", "delete")
@@ -112,7 +112,7 @@ def snapshot() -> dict:
         "leads.MessageTemplate": ("name", "updated_at"),
         "tickets.Ticket": ("status", "is_deleted", "updated_at"),
         "campaigns.Campaign": ("state", "updated_at"),
-        "accounts.Agent": ("max_capacity", "availability"),
+        "agents.Agent": ("max_capacity", "availability"),
         "operations.BulkOperation": ("status", "cancelled_at"),
         "auth.User": ("password", "is_active"),
     }.items():

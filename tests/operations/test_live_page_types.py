@@ -13,7 +13,8 @@ from django import forms
 from django.urls import reverse
 from rest_framework import serializers
 
-from accounts.models import Agent, Team
+from accounts.models import Team
+from agents.models import Agent
 from operations import engine
 from operations.forms import OperationParamsForm, _form_field, describe_parameters
 from operations.models import OperationStatus

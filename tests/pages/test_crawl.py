@@ -45,13 +45,14 @@ from django.urls.exceptions import Resolver404
 from django.utils import timezone
 from django_q.models import OrmQ, Task
 from django_q.signing import SignedPackage
+from operations.analytics_models import ManualEffortEstimate
 
-from accounts.models import Agent, Location, Role, RoundRobinPointer
+from accounts.models import Location, Role
+from agents.models import Agent, RoundRobinPointer
 from campaigns import services as campaign_services
 from campaigns.models import Call, CallStatus, Campaign, CampaignContact, CampaignState, ContactStatus
 from leads.models import Lead, MessageTemplate, ScoringConfig, Tag
 from operations import engine
-from operations.analytics_models import ManualEffortEstimate
 from operations.models import BulkOperation, OperationStatus
 from operations.registry import get_type, targets, types_for
 from tests import factories
@@ -388,14 +389,14 @@ class Route:
         return self.pattern.startswith("admin/")
 
 
-# Views whose `pk` is not a DRF queryset's model: which model it is.
+# Views (or URL names, for a view serving several models) whose `pk` is not a DRF queryset's model.
 PK_MODELS = {
-    "accounts.api.AgentCapacityApi": Agent,
+    "agents.api.AgentCapacityApi": Agent,
     "leads.bulk_api.MessageTemplateDetailApi": MessageTemplate,
     "leads.bulk_api.MessageTemplatePreviewApi": MessageTemplate,
-    "accounts.agent_views.agent_update": Agent,
-    "accounts.agent_views.lead_assignments": Lead,
-    "accounts.agent_views.ticket_assignments": Ticket,
+    "agents.views.agent_update": Agent,
+    "agents:lead-assignments": Lead,
+    "agents:ticket-assignments": Ticket,
     "leads.bulk_views.template_edit": MessageTemplate,
     "leads.bulk_views.template_preview": MessageTemplate,
 }
@@ -409,8 +410,9 @@ def _pk_model(route: Route):
     serializer = getattr(cls, "serializer_class", None)
     if serializer is not None and getattr(getattr(serializer, "Meta", None), "model", None):
         return serializer.Meta.model
-    if route.view in PK_MODELS:
-        return PK_MODELS[route.view]
+    for key in (route.view, route.name):
+        if key in PK_MODELS:
+            return PK_MODELS[key]
     raise AssertionError(f"{route.pattern} ({route.view}): which model is `pk`? Add the view to PK_MODELS.")
 
 

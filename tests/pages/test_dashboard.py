@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from accounts.models import Availability
+from agents.models import Availability
 from leads.models import Classification, Stage
 from tests import factories
 from tickets.models import Status

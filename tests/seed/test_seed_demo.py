@@ -9,7 +9,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count
 
-from accounts.models import Agent, Location, Membership, Role, Team
+from accounts.models import Location, Membership, Role, Team
+from agents.models import Agent
 from leads.models import Lead, Tag
 from tickets.models import Comment, Ticket
 

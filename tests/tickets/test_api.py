@@ -1,7 +1,7 @@
 import pytest
 from django.utils import timezone
 
-from accounts.capacity import load_of
+from agents.capacity import load_of
 from tests import factories
 from tickets.models import Comment, Ticket, TicketAssignment
 

@@ -3,9 +3,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.capacity import loads_for, with_load
-from accounts.models import Agent
-from accounts.performance import performance_for
+from agents.capacity import loads_for, with_load
+from agents.models import Agent
+from agents.performance import performance_for
 from leads.models import LeadAssignment, Stage, StageChange
 from tests import factories
 

@@ -1,52 +1,22 @@
-"""Agent performance over the last 90 days, computed from stage changes and assignments.
+"""Agents' performance on leads, registered as the `performance` source of the leads work kind.
 
 - Conversion rate: won / (won + lost) over the leads the agent owns that were closed in
   the window (StageChange rows to `won` or `lost`).
 - Median first response: for each assignment to the agent in the window, the time until
   the lead's first stage change after it.
-- Score: the conversion rate as a percentage. An agent without closed leads has no score
-  (None), never a made-up one.
 """
 
 import statistics
-from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Count, OuterRef, Subquery
-from django.utils import timezone
 
+from agents.performance import Performance
 from leads.models import LeadAssignment, Stage, StageChange
 
-WINDOW = timedelta(days=90)
 
-
-@dataclass(frozen=True)
-class Performance:
-    won: int = 0
-    lost: int = 0
-    median_first_response: timedelta | None = None
-    responses: int = 0
-
-    @property
-    def conversion_rate(self) -> float | None:
-        closed = self.won + self.lost
-        return self.won / closed if closed else None
-
-    @property
-    def median_first_response_seconds(self) -> float | None:
-        response = self.median_first_response
-        return None if response is None else response.total_seconds()
-
-    @property
-    def score(self) -> float | None:
-        rate = self.conversion_rate
-        return None if rate is None else round(rate * 100, 1)
-
-
-def performance_for(agent_ids, *, now=None) -> dict[int, Performance]:
-    """The performance of many agents with two queries; agents without data get Performance()."""
-    agent_ids = list(agent_ids)
-    since = (now or timezone.now()) - WINDOW
+def lead_performance(agent_ids: list[int], since: datetime) -> dict[int, Performance]:
+    """The performance of many agents since `since`, with two queries."""
     won: dict[int, int] = {}
     lost: dict[int, int] = {}
     closed = (

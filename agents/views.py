@@ -1,31 +1,18 @@
 """The agents page (load, capacity, utilisation, availability, performance) and assignment trails."""
 
-from django import forms
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import policy
-from accounts.capacity import attach_metrics, update_capacity
-from accounts.models import Agent, Availability, Team
 from accounts.policy import Action
-from accounts.selectors import agents_for, locations_for
-from leads.models import Lead, LeadAssignment
-from tickets.models import Ticket, TicketAssignment
-
-
-class AgentFilterForm(forms.Form):
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All teams")
-    availability = forms.ChoiceField(choices=[("", "Any availability"), *Availability.choices], required=False)
-
-    def __init__(self, *args, location, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = Team.objects.filter(location=location)
-
-
-class AgentCapacityForm(forms.Form):
-    max_capacity = forms.IntegerField(min_value=0, max_value=100_000, label="Maximum capacity")
-    availability = forms.ChoiceField(choices=Availability.choices)
+from accounts.selectors import locations_for
+from agents.capacity import attach_metrics, update_capacity
+from agents.forms import AgentCapacityForm, AgentFilterForm
+from agents.models import Agent, Availability
+from agents.selectors import agents_for
+from agents.work import KINDS
 
 
 def _duration(delta) -> str:
@@ -115,18 +102,13 @@ def agent_update(request, pk):
 
 
 @login_required
-def lead_assignments(request, pk):
-    lead = get_object_or_404(Lead.objects.filter(location__in=locations_for(request.user)), pk=pk)
-    rows = LeadAssignment.objects.filter(lead=lead).select_related(
+def assignment_trail(request, pk, kind):
+    """The assignment trail of one record of a registered work kind ("leads", "tickets")."""
+    work = KINDS.get(kind)
+    if work is None:
+        raise Http404
+    record = get_object_or_404(work.records().filter(location__in=locations_for(request.user)), pk=pk)
+    rows = work.trail.objects.filter(**{work.trail_field: record}).select_related(
         "from_agent__user", "to_agent__user", "assigned_by", "operation"
     )[:100]
-    return render(request, "agents/_assignment_rows.html", {"rows": rows, "noun": "lead"})
-
-
-@login_required
-def ticket_assignments(request, pk):
-    ticket = get_object_or_404(Ticket.objects.filter(location__in=locations_for(request.user)), pk=pk)
-    rows = TicketAssignment.objects.filter(ticket=ticket).select_related(
-        "from_agent__user", "to_agent__user", "assigned_by", "operation"
-    )[:100]
-    return render(request, "agents/_assignment_rows.html", {"rows": rows, "noun": "ticket"})
+    return render(request, "agents/_assignment_rows.html", {"rows": rows, "noun": work.noun})

@@ -1,4 +1,4 @@
-from accounts.models import Availability
+from agents.models import Availability
 from leads.models import Stage, StageChange
 from tests import factories
 

@@ -1,4 +1,4 @@
-from accounts.models import Availability
+from agents.models import Availability
 from leads.assignment import assign_lead
 from tests import factories
 from tickets.models import TicketAssignment

@@ -1,34 +1,25 @@
-"""Agent capacity: load (open leads + open tickets), utilisation, room, and locking agents.
+"""Agent capacity: load (open work items of every registered kind), utilisation, room, and locking agents.
 
-An agent's load is the number of open work items assigned to them: leads not won/lost and
-tickets not resolved/closed (and not deleted). An agent has room while load < max_capacity.
-Whoever assigns work locks the agents first (`lock_agents`, in pk order), then reads their
-loads: on PostgreSQL the read after the lock sees every assignment committed before it, so
-two assigners can never both fill an agent's last slot.
+An agent's load is the number of open work items assigned to them, over every kind registered
+in `agents.work` (leads not won/lost, tickets not resolved/closed and not deleted). An agent has
+room while load < max_capacity. Whoever assigns work locks the agents first (`lock_agents`, in
+pk order), then reads their loads: on PostgreSQL the read after the lock sees every assignment
+committed before it, so two assigners can never both fill an agent's last slot.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from accounts.models import Agent, Availability
-from leads.models import CLOSED_STAGES, Lead
-from tickets.models import CLOSED_STATUSES, Ticket
+from agents.models import Agent, Availability
+from agents.work import KINDS
 
 # Direct assignment (one chosen agent) may go to someone busy; automatic strategies only
 # pick agents who are available. Away and offline agents receive no new work at all.
 DIRECT_AVAILABILITIES = (Availability.AVAILABLE, Availability.BUSY)
 AUTOMATIC_AVAILABILITIES = (Availability.AVAILABLE,)
-
-
-def open_leads() -> QuerySet[Lead]:
-    return Lead.objects.exclude(stage__in=CLOSED_STAGES)
-
-
-def open_tickets() -> QuerySet[Ticket]:
-    return Ticket.objects.filter(is_deleted=False).exclude(status__in=CLOSED_STATUSES)
 
 
 def _count_of(queryset: QuerySet, owner_field: str) -> Coalesce:
@@ -43,23 +34,29 @@ def _count_of(queryset: QuerySet, owner_field: str) -> Coalesce:
 
 
 def with_load(queryset: QuerySet[Agent]) -> QuerySet[Agent]:
-    """Annotate open_leads, open_tickets and load on agents, in the same single query."""
-    return queryset.annotate(
-        open_leads=_count_of(open_leads(), "owner"),
-        open_tickets=_count_of(open_tickets(), "assignee"),
-    ).annotate(load=Coalesce("open_leads", 0) + Coalesce("open_tickets", 0))
+    """Annotate `open_<kind>` for every registered kind, and their sum `load`, in the same single query."""
+    counts = {f"open_{kind.name}": _count_of(kind.open_items(), kind.owner_field) for kind in KINDS.values()}
+    load = sum((Coalesce(name, 0) for name in counts), Value(0))
+    return queryset.annotate(**counts).annotate(load=load)
 
 
 @dataclass
 class AgentLoad:
     agent_id: int
     max_capacity: int
-    open_leads: int
-    open_tickets: int
+    open_items: dict[str, int] = field(default_factory=dict)  # per registered kind ("leads", "tickets")
+
+    @property
+    def open_leads(self) -> int:
+        return self.open_items.get("leads", 0)
+
+    @property
+    def open_tickets(self) -> int:
+        return self.open_items.get("tickets", 0)
 
     @property
     def load(self) -> int:
-        return self.open_leads + self.open_tickets
+        return sum(self.open_items.values())
 
     @property
     def remaining(self) -> int:
@@ -88,11 +85,11 @@ def load_of(agent: Agent) -> AgentLoad:
 
 def loads_for(agent_ids) -> dict[int, AgentLoad]:
     """The loads of many agents with one aggregate query."""
-    rows = with_load(Agent.objects.filter(pk__in=list(agent_ids))).values(
-        "pk", "max_capacity", "open_leads", "open_tickets"
-    )
+    names = [f"open_{name}" for name in KINDS]
+    rows = with_load(Agent.objects.filter(pk__in=list(agent_ids))).values("pk", "max_capacity", *names)
     return {
-        row["pk"]: AgentLoad(row["pk"], row["max_capacity"], row["open_leads"], row["open_tickets"]) for row in rows
+        row["pk"]: AgentLoad(row["pk"], row["max_capacity"], {name: row[f"open_{name}"] for name in KINDS})
+        for row in rows
     }
 
 
@@ -124,25 +121,22 @@ class Room:
         load = self.loads.get(agent_id)
         return load.remaining if load is not None else 0
 
-    def take(self, agent_id: int, *, kind: str = "lead") -> None:
+    def take(self, agent_id: int, *, kind: str) -> None:
+        """One more open item of `kind` (a registered name: "leads", "tickets") for the agent."""
         self._bump(agent_id, kind, 1)
 
-    def release(self, agent_id: int, *, kind: str = "lead") -> None:
+    def release(self, agent_id: int, *, kind: str) -> None:
         self._bump(agent_id, kind, -1)
 
     def _bump(self, agent_id: int, kind: str, delta: int) -> None:
         load = self.loads.get(agent_id)
-        if load is None:
-            return
-        if kind == "lead":
-            load.open_leads += delta
-        else:
-            load.open_tickets += delta
+        if load is not None:
+            load.open_items[kind] = load.open_items.get(kind, 0) + delta
 
 
 def attach_metrics(agents) -> list[Agent]:
     """Set `.capacity` (AgentLoad) and `.performance` on each agent: three queries in all."""
-    from accounts.performance import performance_for
+    from agents.performance import performance_for
 
     agents = list(agents)
     loads = loads_for(a.pk for a in agents)

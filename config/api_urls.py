@@ -22,7 +22,7 @@ urlpatterns = [
     path("", include("leads.bulk_api_urls")),
     path("", include("leads.api_urls")),
     path("", include("tickets.api_urls")),
-    path("", include("operations.analytics_api_urls")),
+    path("", include("analytics.api_urls")),
     path("", include("operations.api_urls")),
     path("", include("campaigns.api_urls")),
     re_path(r"", NotFoundApi.as_view()),  # last: any path no route above matched (even with a newline)

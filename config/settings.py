@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "tickets",
     "operations",
     "campaigns",
+    "analytics",
 ]
 
 MIDDLEWARE = [

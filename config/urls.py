@@ -10,7 +10,7 @@ urlpatterns = [
     path("leads/", include("leads.urls")),
     path("tickets/", include("tickets.urls")),
     path("operations/", include("operations.urls")),
-    path("analytics/", include("operations.analytics_urls")),
+    path("analytics/", include("analytics.urls")),
     path("campaigns/", include("campaigns.urls")),
 ]
 

@@ -9,13 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.admin import EstimatedCountPaginator, HistoryAdminMixin, TenantScopedAdmin
-from operations.models import (
-    FINAL_STATUSES,
-    BulkOperation,
-    BulkOperationItem,
-    ManualEffortEstimate,
-    OperationErrorCount,
-)
+from operations.models import FINAL_STATUSES, BulkOperation, BulkOperationItem
 
 
 @admin.register(BulkOperation)
@@ -84,26 +78,3 @@ class BulkOperationItemAdmin(HistoryAdminMixin, TenantScopedAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     ordering = ["-id"]
-
-
-# --- Analytics (operations/analytics_models.py) --------------------------------------------------
-
-
-@admin.register(ManualEffortEstimate)
-class ManualEffortEstimateAdmin(TenantScopedAdmin):
-    """The time-saved assumption: seconds one record of a type takes by hand, per location."""
-
-    list_display = ["location", "target", "operation_type", "seconds_per_item"]
-    list_filter = ["target", "location"]
-    search_fields = ["operation_type", "location__name"]
-    autocomplete_fields = ["location"]
-    list_select_related = ["location"]
-
-
-@admin.register(OperationErrorCount)
-class OperationErrorCountAdmin(HistoryAdminMixin, TenantScopedAdmin):
-    location_path = "operation__location"
-    list_display = ["operation", "message", "count"]
-    search_fields = ["=operation__id", "message"]
-    list_select_related = ["operation"]
-    readonly_fields = ["operation", "message", "count"]

@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from accounts import policy
 from accounts.selectors import membership_for
-from operations import analytics, progress, queue
+from analytics.rollups import record_error_counts
+from operations import progress, queue
 from operations.errors import IdempotencyConflict, InvalidInput, InvalidTransition, TooManyActiveOperations
 from operations.models import (
     ACTIVE_STATUSES,
@@ -389,7 +390,7 @@ def _complete(operation_id) -> str:
             status=OperationStatus.COMPLETED, completed_at=timezone.now()
         )
     operation.refresh_from_db()
-    analytics.record_error_counts(operation.pk)
+    record_error_counts(operation.pk)
     progress.publish_completed(operation)
     return DONE
 
@@ -410,7 +411,7 @@ def cancel_operation(*, operation: BulkOperation) -> BulkOperation:
     operation.refresh_from_db()
     if not updated:
         raise InvalidTransition(f"An operation that is {operation.get_status_display().lower()} cannot be cancelled.")
-    analytics.record_error_counts(operation.pk)
+    record_error_counts(operation.pk)
     queue.unschedule_start(operation.pk)
     progress.publish_completed(operation)
     return operation

@@ -140,7 +140,3 @@ class BulkOperationItem(models.Model):
 
     def __str__(self):
         return f"{self.object_id}: {self.status}"
-
-
-# Analytics models live in their own module; importing them here registers them with the app.
-from operations.analytics_models import ManualEffortEstimate, OperationErrorCount  # noqa: E402, F401

@@ -19,9 +19,10 @@ from django_q.models import Failure, OrmQ, Schedule, Success
 
 from accounts.models import Location, Membership, Role, Team
 from agents.models import Agent, RoundRobinPointer
+from analytics.models import ManualEffortEstimate, OperationErrorCount
 from campaigns.models import Call, CallEvent, Campaign, CampaignContact
 from leads.models import Lead, LeadAssignment, Message, MessageTemplate, ScoringConfig, StageChange, Tag
-from operations.models import BulkOperation, BulkOperationItem, ManualEffortEstimate, OperationErrorCount
+from operations.models import BulkOperation, BulkOperationItem
 from tests import factories
 from tickets.models import Comment, Ticket, TicketAssignment
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from operations.analytics import record_error_counts
+from analytics.rollups import record_error_counts
 from operations.models import BulkOperation, BulkOperationItem, ItemStatus, OperationStatus
 
 

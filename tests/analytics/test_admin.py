@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from operations.analytics_models import ManualEffortEstimate
+from analytics.models import ManualEffortEstimate
 
 
 def test_staff_sees_only_their_locations_estimates(location, other_location, manager, outsider, client_for):
@@ -16,7 +16,7 @@ def test_staff_sees_only_their_locations_estimates(location, other_location, man
         user.is_staff = True
         user.save()
         user.user_permissions.add(*_permissions())
-    url = reverse("admin:operations_manualeffortestimate_changelist")
+    url = reverse("admin:analytics_manualeffortestimate_changelist")
     mine = client_for(manager).get(url).content.decode()
     assert ">41<" in mine and ">97<" not in mine
     theirs = client_for(outsider).get(url).content.decode()
@@ -28,11 +28,11 @@ def test_staff_adds_an_estimate_that_the_analytics_use(location, manager, client
     manager.save()
     manager.user_permissions.add(*_permissions())
     response = client_for(manager).post(
-        reverse("admin:operations_manualeffortestimate_add"),
+        reverse("admin:analytics_manualeffortestimate_add"),
         {"location": location.pk, "target": "tickets", "operation_type": "assign", "seconds_per_item": 45},
     )
     assert response.status_code == 302
-    from operations.analytics import effort_estimates
+    from analytics.figures import effort_estimates
 
     assert effort_estimates(location=location) == {("tickets", "assign"): 45}
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from operations import analytics
+from analytics import figures, report
 
 URL = "/api/v1/bulk-operations/analytics"
 
@@ -12,8 +12,8 @@ def test_api_returns_the_same_figures_as_the_selectors(history, location, admin_
     response = api_for(admin_user).get(path, {"days": 30})
     assert response.status_code == 200
     body = response.json()
-    scope = analytics.Scope(location=location, period=analytics.period_for(location=location, days=30))
-    expected = analytics.analytics(scope=scope)
+    scope = figures.Scope(location=location, period=figures.period_for(location=location, days=30))
+    expected = report.analytics(scope=scope)
     assert body["location"] == location.pk
     for key in ("summary", "durations", "by_type", "by_status", "top_errors", "daily_trend", "time_saved", "campaigns"):
         assert body[key] == expected[key], key

@@ -7,19 +7,19 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Role
-from operations import analytics
-from operations.analytics_campaigns import campaign_figures
-from operations.analytics_models import ManualEffortEstimate
+from analytics import figures, report, rollups
+from analytics.campaigns import campaign_figures
+from analytics.models import ManualEffortEstimate
 from tests import factories
 
 
 def scope_for(location, **kwargs):
     days = kwargs.pop("days", 30)
-    return analytics.Scope(location=location, period=analytics.period_for(location=location, days=days), **kwargs)
+    return figures.Scope(location=location, period=figures.period_for(location=location, days=days), **kwargs)
 
 
 def test_summary_counts_operations_and_records_of_the_period(history, location):
-    assert analytics.summary(scope=scope_for(location)) == {
+    assert figures.summary(scope=scope_for(location)) == {
         "total_operations": 14,
         "finished_operations": 12,
         "completed_operations": 10,
@@ -38,7 +38,7 @@ def test_summary_counts_operations_and_records_of_the_period(history, location):
 
 def test_durations_are_exact_percentiles_of_completed_operations(history, location):
     # Run times 2, 4, 4, 6, 10, 12, 15, 20, 30, 60 s: ranks 4.5, 8.55 and 8.91 of 0..9.
-    assert analytics.durations(scope=scope_for(location)) == {
+    assert figures.durations(scope=scope_for(location)) == {
         "measured_operations": 10,
         "average_seconds": 16.3,
         "median_seconds": 11.0,
@@ -54,13 +54,13 @@ def test_percentiles_interpolate_between_ranks_like_percentile_cont(location, ad
     for total in (1, 2, 3, 4, 100):
         BulkOperation.objects.create(location=location, created_by=admin_user, target="tickets", total=total)
     specs = {f"p{p}": (F("total"), p) for p in (0.0, 0.25, 0.5, 0.9, 1.0)}
-    result = analytics.percentiles(BulkOperation.objects.all(), specs, group_filter={"p1.0": Q(total__lt=100)})
+    result = figures.percentiles(BulkOperation.objects.all(), specs, group_filter={"p1.0": Q(total__lt=100)})
     # n = 5, rank = p * 4: 0 -> 1; 1 -> 2; 2 -> 3; 3.6 -> 4 + 0.6 * 96; p1.0 only over totals < 100 -> 4.
     assert result == {"p0.0": 1.0, "p0.25": 2.0, "p0.5": 3.0, "p0.9": pytest.approx(61.6, abs=1e-9), "p1.0": 4.0}
 
 
 def test_by_status_lists_every_status_with_zeros(history, location):
-    rows = {row["status"]: row["operations"] for row in analytics.by_status(scope=scope_for(location))}
+    rows = {row["status"]: row["operations"] for row in figures.by_status(scope=scope_for(location))}
     assert rows == {
         "draft": 1,
         "scheduled": 0,
@@ -86,7 +86,7 @@ def test_by_type_gives_records_and_error_rate_per_type(history, location):
                 "error_rate",
             )
         )
-        for r in analytics.by_type(scope=scope_for(location))
+        for r in figures.by_type(scope=scope_for(location))
     ]
     assert rows == [
         ("update_status", 9, 1, 1010, 970, 35, 3.47),
@@ -97,7 +97,7 @@ def test_by_type_gives_records_and_error_rate_per_type(history, location):
 
 def test_top_errors_merge_rollups_with_items_of_running_operations(history, location):
     rows = [
-        (r["operation_type"], r["message"], r["count"]) for r in analytics.top_error_messages(scope=scope_for(location))
+        (r["operation_type"], r["message"], r["count"]) for r in figures.top_error_messages(scope=scope_for(location))
     ]
     assert rows == [
         ("update_status", "Record not found", 21),  # 6 + 5 rolled up, 10 of the running operation
@@ -108,7 +108,7 @@ def test_top_errors_merge_rollups_with_items_of_running_operations(history, loca
 
 
 def test_daily_trend_has_every_day_of_the_period(history, location):
-    trend = analytics.daily_trend(scope=scope_for(location))
+    trend = figures.daily_trend(scope=scope_for(location))
     today = timezone.now().date()
     assert len(trend) == 30
     assert trend[0]["date"] == (today - timedelta(days=29)).isoformat()
@@ -126,7 +126,7 @@ def test_time_saved_uses_configured_estimate_else_the_default(history, location)
     ManualEffortEstimate.objects.create(
         location=location, target="tickets", operation_type="add_comment", seconds_per_item=120
     )
-    saved = analytics.time_saved(scope=scope_for(location))
+    saved = figures.time_saved(scope=scope_for(location))
     rows = [
         (r["operation_type"], r["records_succeeded"], r["seconds_per_record"], r["assumption"], r["seconds_saved"])
         for r in saved["by_type"]
@@ -141,35 +141,35 @@ def test_time_saved_uses_configured_estimate_else_the_default(history, location)
 
 
 def test_filters_by_user_and_by_operation_type(history, location, manager):
-    by_manager = analytics.summary(scope=scope_for(location, user_id=manager.pk))
+    by_manager = figures.summary(scope=scope_for(location, user_id=manager.pk))
     assert (by_manager["total_operations"], by_manager["records_processed"]) == (1, 400)
-    comments = analytics.summary(scope=scope_for(location, target="tickets", operation_type="add_comment"))
+    comments = figures.summary(scope=scope_for(location, target="tickets", operation_type="add_comment"))
     assert (comments["total_operations"], comments["records_succeeded"], comments["records_failed"]) == (2, 48, 2)
 
 
 def test_period_of_seven_and_ninety_days(history, location):
-    assert analytics.summary(scope=scope_for(location, days=7))["total_operations"] == 10
-    assert analytics.summary(scope=scope_for(location, days=90))["total_operations"] == 15
+    assert figures.summary(scope=scope_for(location, days=7))["total_operations"] == 10
+    assert figures.summary(scope=scope_for(location, days=90))["total_operations"] == 15
 
 
 def test_date_range_covers_whole_days(history, location):
     today = timezone.now().date()
-    period = analytics.period_for(location=location, start=today - timedelta(days=1), end=today - timedelta(days=1))
-    result = analytics.summary(scope=analytics.Scope(location=location, period=period))
+    period = figures.period_for(location=location, start=today - timedelta(days=1), end=today - timedelta(days=1))
+    result = figures.summary(scope=figures.Scope(location=location, period=period))
     assert (result["total_operations"], result["records_selected"]) == (5, 600)
 
 
 def test_other_tenants_operations_are_never_counted(history, location, other_location):
-    mine = analytics.analytics(scope=scope_for(location))
+    mine = report.analytics(scope=scope_for(location))
     assert "Secret" not in [row["message"] for row in mine["top_errors"]]
-    theirs = analytics.summary(scope=scope_for(other_location))
+    theirs = figures.summary(scope=scope_for(other_location))
     assert (theirs["total_operations"], theirs["records_selected"]) == (1, 999)
 
 
 def test_empty_location_gives_zeros_and_no_made_up_figures(db):
     location = factories.make_location("Empty")
     factories.make_user(location=location, role=Role.ADMIN)
-    result = analytics.analytics(scope=scope_for(location))
+    result = report.analytics(scope=scope_for(location))
     assert result["summary"] == {
         "total_operations": 0,
         "finished_operations": 0,
@@ -202,8 +202,8 @@ def test_empty_location_gives_zeros_and_no_made_up_figures(db):
 
 def test_record_error_counts_rolls_up_failed_items_once(history, location):
     operation = history["completed"][1]
-    analytics.record_error_counts(operation.pk)
-    analytics.record_error_counts(operation.pk)
+    rollups.record_error_counts(operation.pk)
+    rollups.record_error_counts(operation.pk)
     assert sorted(operation.error_counts.values_list("message", "count")) == [
         ("Insufficient permissions to update record", 4),
         ("Record not found", 6),
@@ -249,8 +249,8 @@ def test_campaign_figures_count_calls_answers_and_outcomes_per_day(location, oth
 
 
 def test_top_errors_follow_the_user_and_type_filters(history, location, manager):
-    assert analytics.top_error_messages(scope=scope_for(location, user_id=manager.pk)) == []
-    comments = analytics.top_error_messages(scope=scope_for(location, target="tickets", operation_type="add_comment"))
+    assert figures.top_error_messages(scope=scope_for(location, user_id=manager.pk)) == []
+    comments = figures.top_error_messages(scope=scope_for(location, target="tickets", operation_type="add_comment"))
     assert [(row["message"], row["count"]) for row in comments] == [("Comment too long", 2)]
-    week = analytics.top_error_messages(scope=scope_for(location, days=7))
+    week = figures.top_error_messages(scope=scope_for(location, days=7))
     assert ("Unexpected error: boom", 10) not in [(row["message"], row["count"]) for row in week]  # 29 days ago

@@ -1,6 +1,7 @@
 """The engine keeps the error-count rollup current when an operation reaches a final state."""
 
-from operations import analytics, engine
+from analytics import figures
+from operations import engine
 from operations.models import OperationStatus
 from tests.factories import make_operation, make_ticket, run_to_end
 
@@ -20,8 +21,8 @@ def test_completed_operation_gets_its_error_counts_rolled_up(manager, location, 
 
     assert operation.status == OperationStatus.COMPLETED
     assert list(operation.error_counts.values_list("message", "count")) == [("Ticket not found", 2)]
-    scope = analytics.Scope(location=location, period=analytics.period_for(location=location, days=7))
-    assert [(r["message"], r["count"]) for r in analytics.top_error_messages(scope=scope)] == [("Ticket not found", 2)]
+    scope = figures.Scope(location=location, period=figures.period_for(location=location, days=7))
+    assert [(r["message"], r["count"]) for r in figures.top_error_messages(scope=scope)] == [("Ticket not found", 2)]
 
 
 def test_cancelled_operation_is_rolled_up_with_the_failures_so_far(manager, location, settings):

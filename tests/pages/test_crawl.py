@@ -45,10 +45,10 @@ from django.urls.exceptions import Resolver404
 from django.utils import timezone
 from django_q.models import OrmQ, Task
 from django_q.signing import SignedPackage
-from operations.analytics_models import ManualEffortEstimate
 
 from accounts.models import Location, Role
 from agents.models import Agent, RoundRobinPointer
+from analytics.models import ManualEffortEstimate
 from campaigns import services as campaign_services
 from campaigns.models import Call, CallStatus, Campaign, CampaignContact, CampaignState, ContactStatus
 from leads.models import Lead, MessageTemplate, ScoringConfig, Tag

@@ -3,7 +3,8 @@
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 
-from operations.analytics import Scope, rate
+from analytics.figures import Scope, rate
+from campaigns.models import TERMINAL_CALL_STATUSES, Call, CallStatus
 
 
 def campaign_figures(*, scope: Scope) -> dict:
@@ -11,8 +12,6 @@ def campaign_figures(*, scope: Scope) -> dict:
 
     The user filter selects the campaigns that user created; operation filters do not apply.
     """
-    from campaigns.models import TERMINAL_CALL_STATUSES, Call, CallStatus
-
     calls = Call.objects.filter(
         campaign__location=scope.location, created_at__gte=scope.period.start, created_at__lt=scope.period.end
     ).order_by()

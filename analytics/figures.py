@@ -6,7 +6,8 @@ common error messages look past the operations table, and for finished operation
 read OperationErrorCount, a rollup the engine writes when an operation reaches a final
 state. An empty period gives zeros and None (shown as a dash), never made-up numbers.
 
-Percentiles follow PERCENTILE_CONT exactly on both databases (see operations.analytics_sql).
+Percentiles follow PERCENTILE_CONT exactly on both databases (see analytics.sql). The figures
+of one page or API response together: analytics.report.
 """
 
 from collections import defaultdict
@@ -15,19 +16,19 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from operations.analytics_models import (
+from analytics.models import (
     DEFAULT_SECONDS_PER_ITEM,
     FALLBACK_SECONDS_PER_ITEM,
     ManualEffortEstimate,
     OperationErrorCount,
 )
-from operations.analytics_sql import DurationMicroseconds, percentiles, reporting_queries
+from analytics.sql import DurationMicroseconds, percentiles
 from operations.models import (
     ACTIVE_STATUSES,
     FINAL_STATUSES,
@@ -114,7 +115,7 @@ def operations_in(scope: Scope) -> QuerySet[BulkOperation]:
 #
 # One GROUP BY (status, target, operation type) query sums the counters of the period; the
 # figure groups below add up its few grouped rows (at most statuses x types), never the
-# operations themselves. analytics() runs it once for all of them.
+# operations themselves. report.analytics() runs it once for all of them.
 
 MEASURED = Q(status=OperationStatus.COMPLETED, started_at__isnull=False, completed_at__isnull=False)
 
@@ -405,63 +406,3 @@ def running_operations(*, location, limit: int = RECENT_LIMIT) -> QuerySet[BulkO
         .select_related("created_by")
         .order_by("created_at")[:limit]
     )
-
-
-def record_error_counts(operation_id) -> None:
-    """Roll up a finished operation's failed items by message (called by the engine)."""
-    operation = BulkOperation.objects.filter(pk=operation_id).first()
-    if operation is None:
-        return
-    counts = (
-        BulkOperationItem.objects.filter(operation_id=operation_id, status=ItemStatus.FAILED)
-        .order_by()
-        .values("error_message")
-        .annotate(n=Count("pk"))
-    )
-    copied = {
-        "location_id": operation.location_id,
-        "created_by_id": operation.created_by_id,
-        "target": operation.target,
-        "operation_type": operation.operation_type,
-        "operation_created_at": operation.created_at,
-    }
-    with transaction.atomic():
-        OperationErrorCount.objects.filter(operation_id=operation_id).delete()
-        OperationErrorCount.objects.bulk_create(
-            [
-                OperationErrorCount(operation_id=operation_id, message=row["error_message"], count=row["n"], **copied)
-                for row in counts
-            ]
-        )
-
-
-# --- Everything for one page or API response -----------------------------------------------
-
-
-def analytics(*, scope: Scope) -> dict:
-    from operations.analytics_campaigns import campaign_figures
-
-    with reporting_queries():
-        return _analytics(scope, campaign_figures)
-
-
-def _analytics(scope: Scope, campaign_figures) -> dict:
-    groups = grouped_counters(scope=scope)
-    ranks = size_and_duration_percentiles(scope=scope)
-    types = by_type(scope=scope, groups=groups)
-    return {
-        "period": {
-            "start": scope.period.first_day.isoformat(),
-            "end": scope.period.last_day.isoformat(),
-            "days": len(scope.period.days),
-            "timezone": str(scope.period.tz),
-        },
-        "summary": summary(scope=scope, groups=groups, ranks=ranks),
-        "by_type": types,
-        "by_status": by_status(scope=scope, groups=groups),
-        "durations": durations(scope=scope, groups=groups, ranks=ranks),
-        "top_errors": top_error_messages(scope=scope),
-        "daily_trend": daily_trend(scope=scope),
-        "time_saved": time_saved(scope=scope, types=types),
-        "campaigns": campaign_figures(scope=scope),
-    }

@@ -12,7 +12,7 @@ from accounts import policy
 from accounts.models import Membership
 from accounts.policy import Action
 from accounts.selectors import default_location_for, locations_for
-from operations import analytics
+from analytics import figures, report
 from operations.registry import targets, types_for
 
 # A period runs from midnight of its first day to midnight after its last, in the location's
@@ -23,7 +23,7 @@ FIRST_DAY, LAST_DAY = date.min + timedelta(days=1), date.max - timedelta(days=1)
 class AnalyticsQueryInput(serializers.Serializer):
     """The period (last N days, or start..end) and the optional filters."""
 
-    days = serializers.IntegerField(required=False, min_value=1, max_value=analytics.MAX_PERIOD_DAYS)
+    days = serializers.IntegerField(required=False, min_value=1, max_value=figures.MAX_PERIOD_DAYS)
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
     user = serializers.IntegerField(
@@ -46,8 +46,8 @@ class AnalyticsQueryInput(serializers.Serializer):
                 raise serializers.ValidationError({"days": ["Give either days or start and end, not both."]})
             if start > end:
                 raise serializers.ValidationError({"end": ["The end date must not be before the start date."]})
-            if (end - start).days + 1 > analytics.MAX_PERIOD_DAYS:
-                raise serializers.ValidationError({"end": [f"At most {analytics.MAX_PERIOD_DAYS} days."]})
+            if (end - start).days + 1 > figures.MAX_PERIOD_DAYS:
+                raise serializers.ValidationError({"end": [f"At most {figures.MAX_PERIOD_DAYS} days."]})
         location = self.context["location"]
         user_id = attrs.get("user")
         if user_id is not None and not Membership.objects.filter(location=location, user_id=user_id).exists():
@@ -64,12 +64,12 @@ class AnalyticsQueryInput(serializers.Serializer):
         attrs["target"], attrs["operation_type"] = target or None, key or None
         return attrs
 
-    def scope(self) -> analytics.Scope:
+    def scope(self) -> figures.Scope:
         data, location = self.validated_data, self.context["location"]
-        period = analytics.period_for(
+        period = figures.period_for(
             location=location, days=data.get("days"), start=data.get("start"), end=data.get("end")
         )
-        return analytics.Scope(
+        return figures.Scope(
             location=location,
             period=period,
             user_id=data.get("user"),
@@ -82,7 +82,7 @@ class AnalyticsApiInput(AnalyticsQueryInput):
     location = serializers.IntegerField(required=False, help_text="Default: your first location")
 
 
-# --- Output (for the schema; the figures come from operations.analytics as they are) ---------
+# --- Output (for the schema; the figures come from analytics.report as they are) ---------
 
 
 class PeriodOutput(serializers.Serializer):
@@ -220,5 +220,5 @@ class BulkOperationAnalyticsApi(APIView):
         policy.require(request.user, Action.ANALYTICS_VIEW, location)
         query = AnalyticsApiInput(data=request.query_params, context={"location": location})
         query.is_valid(raise_exception=True)
-        figures = analytics.analytics(scope=query.scope())
+        figures = report.analytics(scope=query.scope())
         return Response({"location": location.pk, **figures})

@@ -6,8 +6,8 @@ from django.shortcuts import render
 
 from accounts import policy
 from accounts.policy import Action
-from operations import analytics
-from operations.analytics_api import AnalyticsQueryInput
+from analytics import figures, report
+from analytics.api import AnalyticsQueryInput
 from operations.models import OperationStatus
 
 
@@ -22,23 +22,23 @@ def _query_from_page(params: QueryDict) -> dict:
     return query
 
 
-def _chart_data(figures: dict) -> dict:
-    campaigns = figures["campaigns"]
+def _chart_data(shown: dict) -> dict:
+    campaigns = shown["campaigns"]
     return {
-        "period": {"start": figures["period"]["start"], "end": figures["period"]["end"]},
+        "period": {"start": shown["period"]["start"], "end": shown["period"]["end"]},
         "byType": {
-            "labels": [row["label"] for row in figures["by_type"]],
-            "operations": [row["operations"] for row in figures["by_type"]],
+            "labels": [row["label"] for row in shown["by_type"]],
+            "operations": [row["operations"] for row in shown["by_type"]],
         },
         "byStatus": {
-            "statuses": [row["status"] for row in figures["by_status"] if row["operations"]],
-            "labels": [row["label"] for row in figures["by_status"] if row["operations"]],
-            "operations": [row["operations"] for row in figures["by_status"] if row["operations"]],
+            "statuses": [row["status"] for row in shown["by_status"] if row["operations"]],
+            "labels": [row["label"] for row in shown["by_status"] if row["operations"]],
+            "operations": [row["operations"] for row in shown["by_status"] if row["operations"]],
         },
         "trend": {
-            "labels": [row["date"] for row in figures["daily_trend"]],
-            "operations": [row["operations"] for row in figures["daily_trend"]],
-            "records": [row["records_processed"] for row in figures["daily_trend"]],
+            "labels": [row["date"] for row in shown["daily_trend"]],
+            "operations": [row["operations"] for row in shown["daily_trend"]],
+            "records": [row["records_processed"] for row in shown["daily_trend"]],
         },
         "calls": {
             "labels": [row["date"] for row in campaigns["outcomes_by_day"]],
@@ -53,14 +53,14 @@ def _chart_data(figures: dict) -> dict:
 def _with_type_labels(operations) -> list:
     operations = list(operations)
     for operation in operations:
-        operation.type_label = analytics.type_label(operation.target, operation.operation_type)
+        operation.type_label = figures.type_label(operation.target, operation.operation_type)
     return operations
 
 
 @login_required
 def index(request):
     location = request.location
-    context = {"location": location, "presets": analytics.PRESET_DAYS}
+    context = {"location": location, "presets": figures.PRESET_DAYS}
     if location is None:
         return render(request, "analytics/index.html", context)
     policy.require(request.user, Action.ANALYTICS_VIEW, location)
@@ -68,20 +68,20 @@ def index(request):
     if query.is_valid():
         scope = query.scope()
     else:
-        scope = analytics.Scope(location=location, period=analytics.period_for(location=location, days=30))
-    figures = analytics.analytics(scope=scope)
+        scope = figures.Scope(location=location, period=figures.period_for(location=location, days=30))
+    shown = report.analytics(scope=scope)
     context |= {
         "errors": query.errors,
         "scope": scope,
         "selected_period": "range" if scope.period.preset_days is None else str(scope.period.preset_days),
         "selected_user": scope.user_id,
         "selected_type": f"{scope.target}.{scope.operation_type}" if scope.operation_type else "",
-        "members": analytics.member_choices(location=location),
-        "operation_types": analytics.operation_type_choices(),
-        "figures": figures,
-        "chart_data": _chart_data(figures),
-        "recent": _with_type_labels(analytics.recent_operations(scope=scope)),
-        "empty": figures["summary"]["total_operations"] == 0,
+        "members": figures.member_choices(location=location),
+        "operation_types": figures.operation_type_choices(),
+        "figures": shown,
+        "chart_data": _chart_data(shown),
+        "recent": _with_type_labels(figures.recent_operations(scope=scope)),
+        "empty": shown["summary"]["total_operations"] == 0,
     }
     template = "analytics/_body.html" if request.htmx else "analytics/index.html"
     return render(request, template, context)
@@ -94,13 +94,13 @@ def dashboard_cards(request):
     context = {"location": location}
     if location is not None:
         policy.require(request.user, Action.ANALYTICS_VIEW, location)
-        scope = analytics.Scope(location=location, period=analytics.period_for(location=location, days=30))
-        groups = analytics.grouped_counters(scope=scope)
-        ranks = analytics.size_and_duration_percentiles(scope=scope)
+        scope = figures.Scope(location=location, period=figures.period_for(location=location, days=30))
+        groups = figures.grouped_counters(scope=scope)
+        ranks = figures.size_and_duration_percentiles(scope=scope)
         context |= {
-            "summary": analytics.summary(scope=scope, groups=groups, ranks=ranks),
-            "durations": analytics.durations(scope=scope, groups=groups, ranks=ranks),
-            "time_saved": analytics.time_saved(scope=scope, types=analytics.by_type(scope=scope, groups=groups)),
+            "summary": figures.summary(scope=scope, groups=groups, ranks=ranks),
+            "durations": figures.durations(scope=scope, groups=groups, ranks=ranks),
+            "time_saved": figures.time_saved(scope=scope, types=figures.by_type(scope=scope, groups=groups)),
         }
     return render(request, "analytics/_dashboard_cards.html", context)
 
@@ -109,7 +109,7 @@ def dashboard_cards(request):
 def running(request):
     """The operations pending or in progress now (the dashboard polls this)."""
     location = request.location
-    operations = _with_type_labels(analytics.running_operations(location=location)) if location is not None else []
+    operations = _with_type_labels(figures.running_operations(location=location)) if location is not None else []
     if location is not None and not policy.allows(request.user, Action.OPERATION_VIEW_ALL, location):
         operations = [operation for operation in operations if operation.created_by_id == request.user.pk]
     return render(

@@ -1,6 +1,7 @@
 """Models behind the analytics: time-saved assumptions and per-message error rollups.
 
-Imported at the end of operations/models.py so Django registers them with the app.
+Their tables keep the names they had when these models lived in the operations app
+(migrations analytics 0001 and operations 0005 moved them without touching a row).
 """
 
 from django.conf import settings
@@ -39,6 +40,7 @@ class ManualEffortEstimate(models.Model):
     seconds_per_item = models.PositiveIntegerField(validators=[MinValueValidator(0)])
 
     class Meta:
+        db_table = "operations_manualeffortestimate"
         ordering = ["location", "target", "operation_type"]
         constraints = [
             models.UniqueConstraint(
@@ -53,7 +55,7 @@ class ManualEffortEstimate(models.Model):
 class OperationErrorCount(models.Model):
     """How many failed items of a finished operation carry one error message.
 
-    Written once when the operation reaches a final state (operations.analytics.
+    Written once when the operation reaches a final state (analytics.rollups.
     record_error_counts), so the analytics never scan item rows of finished operations.
     The operation's location, creator, type and creation time are copied here, so the
     analytics filter this small table alone.
@@ -69,6 +71,7 @@ class OperationErrorCount(models.Model):
     count = models.PositiveIntegerField()
 
     class Meta:
+        db_table = "operations_operationerrorcount"
         ordering = ["-count"]
         indexes = [models.Index(fields=["location", "operation_created_at"], name="op_error_loc_created")]
 

@@ -1,18 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.forms import LocationSwitchForm
 from accounts.middleware import SESSION_KEY
-from accounts.models import Location
-from agents.models import Agent, Availability
-from leads.selectors import lead_counts
-from tickets.selectors import ticket_counts
 
 
 class LoginView(auth_views.LoginView):
@@ -22,27 +17,6 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     """POST only (Django's default): a link or prefetch cannot log anyone out."""
-
-
-def _agent_counts(location: Location) -> dict:
-    by_availability = dict(
-        Agent.objects.filter(location=location).order_by().values_list("availability").annotate(n=Count("id"))
-    )
-    rows = [(value, label, by_availability.get(value, 0)) for value, label in Availability.choices]
-    return {"by_availability": rows, "total": sum(n for _, _, n in rows)}
-
-
-@login_required
-def dashboard(request):
-    location = request.location
-    context = {"location": location}
-    if location is not None:
-        context |= {
-            "leads": lead_counts(location=location),
-            "tickets": ticket_counts(location=location),
-            "agents": _agent_counts(location),
-        }
-    return render(request, "accounts/dashboard.html", context)
 
 
 @login_required

@@ -1,4 +1,5 @@
-"""The analytics page (period picker and filters updating in place) and the dashboard's partials."""
+"""The dashboard (the home page), the analytics page (period picker and filters updating in
+place) and the dashboard's partials."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import QueryDict
@@ -6,9 +7,12 @@ from django.shortcuts import render
 
 from accounts import policy
 from accounts.policy import Action
+from agents.selectors import agent_counts
 from analytics import figures, report
 from analytics.api import AnalyticsQueryInput
+from leads.selectors import lead_counts
 from operations.models import OperationStatus
+from tickets.selectors import ticket_counts
 
 
 def _query_from_page(params: QueryDict) -> dict:
@@ -55,6 +59,20 @@ def _with_type_labels(operations) -> list:
     for operation in operations:
         operation.type_label = figures.type_label(operation.target, operation.operation_type)
     return operations
+
+
+@login_required
+def dashboard(request):
+    """Leads, tickets and agents of the current location at a glance; the analytics cards load after."""
+    location = request.location
+    context = {"location": location}
+    if location is not None:
+        context |= {
+            "leads": lead_counts(location=location),
+            "tickets": ticket_counts(location=location),
+            "agents": agent_counts(location=location),
+        }
+    return render(request, "analytics/dashboard.html", context)
 
 
 @login_required

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "operations",
     "campaigns",
     "analytics",
+    "demo",
 ]
 
 MIDDLEWARE = [

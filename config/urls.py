@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from analytics.views import dashboard
+
 urlpatterns = [
+    path("", dashboard, name="dashboard"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("", include("accounts.urls")),

@@ -13,8 +13,8 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from accounts import views as account_views
 from accounts.models import Role
+from analytics import views as analytics_views
 from leads.models import MessageTemplate
 from operations.models import OperationStatus
 from tests import factories
@@ -170,7 +170,7 @@ def test_an_error_with_debug_off_is_the_500_page_without_a_traceback(settings, m
     def broken(**kwargs):
         raise RuntimeError("secret detail of the failure")
 
-    monkeypatch.setattr(account_views, "lead_counts", broken)  # a real view, made to raise
+    monkeypatch.setattr(analytics_views, "lead_counts", broken)  # a real view, made to raise
     settings.DEBUG = False
     client = Client(raise_request_exception=False)
     client.force_login(manager)

@@ -130,7 +130,7 @@ def test_negative_counts_are_refused(db):
 def test_big_load_on_postgresql_rebuilds_the_same_indexes(db, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("the index rebuild is a PostgreSQL path")
-    from accounts import demo_seed
+    from demo import seed as demo_seed
 
     def index_definitions() -> list[str]:
         with connection.cursor() as cursor:

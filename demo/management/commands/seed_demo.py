@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.demo_seed import seed_demo
+from demo.seed import seed_demo
 
 
 class Command(BaseCommand):

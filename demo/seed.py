@@ -17,9 +17,9 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts import demo_data
 from accounts.models import Location, Membership, Role, Team
 from agents.models import Agent, Availability
+from demo import data as demo_data
 from leads.models import Lead, Tag
 from tickets.models import Comment, Ticket
 

@@ -21,3 +21,7 @@ class LeadsConfig(AppConfig):
                 performance=lead_performance,
             )
         )
+
+        # The registry finds leads.operation_types; the message and export types live beside it
+        # (outbound_types builds on it), so importing them here registers them.
+        from leads import outbound_types  # noqa: F401

@@ -437,7 +437,3 @@ class ScoreLeads(LeadOperationType):
                 score=score, classification=classification, last_operation=ctx.operation, updated_at=now
             )
         return outcomes
-
-
-# The message and export types live beside this module; importing registers them.
-from leads import outbound_types  # noqa: E402, F401

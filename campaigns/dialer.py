@@ -195,7 +195,7 @@ def dial_next(*, campaign_id: int, now: datetime.datetime | None = None, backend
     Call.objects.filter(pk=call.pk, call_sid__isnull=True).update(call_sid=sid)
     call.call_sid = sid
     Campaign.objects.filter(pk=campaign_id, consecutive_errors__gt=0).update(consecutive_errors=0)
-    backend.after_placed(call_id=call.pk, call_sid=sid, now=now)
+    backend.after_placed(call_id=call.pk, call_sid=sid, report_status=record_call_status, now=now)
     return DialResult(call, campaign.pacing_seconds, "dialed")
 
 

@@ -18,17 +18,9 @@ from django.utils import timezone
 from campaigns import conf
 from campaigns.dialer import LONG_WAIT_SECONDS, dial_next, release_stale_contacts
 from campaigns.models import Campaign, CampaignState, DialerLease
+from campaigns.services import activate_due_campaigns, enqueue_loop, loop_slots
 
 LEASE_MARGIN_SECONDS = 30
-
-
-def loop_slots(campaign: Campaign) -> int:
-    """Loops per campaign: one per concurrent line, up to DIALER_LOOPS_MAX.
-
-    A loop starts another call as soon as a line is free and pacing allows, so a few loops
-    serve many lines; more than one keeps a campaign dialing while a worker restarts.
-    """
-    return min(max(campaign.max_concurrent_calls, 1), conf.dialer_loops_max())
 
 
 def claim_lease(*, campaign_id: int, slot: int, holder: str, until: datetime.datetime, now: datetime.datetime) -> bool:
@@ -50,23 +42,8 @@ def release_lease(*, campaign_id: int, slot: int, holder: str, now: datetime.dat
     DialerLease.objects.filter(campaign_id=campaign_id, slot=slot, holder=holder).update(expires_at=now)
 
 
-def enqueue_loop(*, campaign_id: int, slot: int, holder: str = "") -> None:
-    from django_q.tasks import async_task
-
-    holder = holder or uuid.uuid4().hex
-    async_task("campaigns.tasks.run_dialer", campaign_id, slot, holder, group=f"campaign-{campaign_id}")
-
-
-def enqueue_dialer(*, campaign: Campaign) -> None:
-    """Start a loop for every slot of the campaign (slots already held keep their loop)."""
-    for slot in range(loop_slots(campaign)):
-        enqueue_loop(campaign_id=campaign.pk, slot=slot)
-
-
 def tick(*, now: datetime.datetime | None = None) -> dict:
     """The minute schedule: start due campaigns, restart idle or dead slots, run the watchdog."""
-    from campaigns.services import activate_due_campaigns
-
     now = now or timezone.now()
     activated = activate_due_campaigns(now=now)
     restarted = []

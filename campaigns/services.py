@@ -2,12 +2,14 @@
 
 import datetime
 import json
+import uuid
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Location
 from agents.models import Agent
+from campaigns import conf
 from campaigns.importing import ContactFileError, ParseResult, parse_contact_file
 from campaigns.models import TRANSITIONS, Campaign, CampaignContact, CampaignState, ContactStatus
 
@@ -190,9 +192,32 @@ def _transition(*, campaign_id: int, target: str, now: datetime.datetime, allowe
 
 
 def _start_dialer(campaign: Campaign) -> None:
-    from campaigns.loops import enqueue_dialer
-
     enqueue_dialer(campaign=campaign)
+
+
+# --- The dialer loops' tasks (campaigns.loops runs them) ------------------------------------
+
+
+def loop_slots(campaign: Campaign) -> int:
+    """Loops per campaign: one per concurrent line, up to DIALER_LOOPS_MAX.
+
+    A loop starts another call as soon as a line is free and pacing allows, so a few loops
+    serve many lines; more than one keeps a campaign dialing while a worker restarts.
+    """
+    return min(max(campaign.max_concurrent_calls, 1), conf.dialer_loops_max())
+
+
+def enqueue_loop(*, campaign_id: int, slot: int, holder: str = "") -> None:
+    from django_q.tasks import async_task
+
+    holder = holder or uuid.uuid4().hex
+    async_task("campaigns.tasks.run_dialer", campaign_id, slot, holder, group=f"campaign-{campaign_id}")
+
+
+def enqueue_dialer(*, campaign: Campaign) -> None:
+    """Start a loop for every slot of the campaign (slots already held keep their loop)."""
+    for slot in range(loop_slots(campaign)):
+        enqueue_loop(campaign_id=campaign.pk, slot=slot)
 
 
 def start_campaign(*, campaign_id: int, now: datetime.datetime | None = None) -> Campaign:

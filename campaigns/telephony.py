@@ -1,7 +1,8 @@
 """Telephony backends: Twilio (official library) and a simulator, the default.
 
 Both report call progress through dialer.record_call_status: Twilio via the signed status
-webhook, the simulator by calling the same function with the same parameters.
+webhook, the simulator by calling the same function (which the dialer hands it as
+`report_status`) with the same parameters.
 """
 
 import logging
@@ -62,7 +63,7 @@ class TwilioBackend:
             raise TelephonyError(f"Twilio could not be reached: {exc}") from exc
         return created.sid
 
-    def after_placed(self, *, call_id: int, call_sid: str, now=None) -> None:
+    def after_placed(self, *, call_id: int, call_sid: str, report_status, now=None) -> None:
         """Twilio reports the call's progress itself, through the status webhook."""
 
 
@@ -98,14 +99,29 @@ class SimulatedBackend:
     def place_call(self, *, call: Call, to: str, callback_url: str) -> str:
         return f"SIM{uuid.uuid4().hex}"
 
-    def after_placed(self, *, call_id: int, call_sid: str, now=None) -> None:
+    def after_placed(self, *, call_id: int, call_sid: str, report_status, now=None) -> None:
+        """Feed the call's status callbacks to `report_status` (dialer.record_call_status)."""
         outcome = self.script.pop(0) if self.script else ""
         if self.seconds <= 0:
-            simulate_call(call_id=call_id, call_sid=call_sid, seconds=0, outcome=outcome, now=now, rng=self.rng)
+            simulate_call(
+                call_id=call_id,
+                call_sid=call_sid,
+                seconds=0,
+                outcome=outcome,
+                report_status=report_status,
+                now=now,
+                rng=self.rng,
+            )
             return
         thread = threading.Thread(
             target=_simulate_in_thread,
-            kwargs={"call_id": call_id, "call_sid": call_sid, "seconds": self.seconds, "outcome": outcome},
+            kwargs={
+                "call_id": call_id,
+                "call_sid": call_sid,
+                "seconds": self.seconds,
+                "outcome": outcome,
+                "report_status": report_status,
+            },
             name=f"simulated-call-{call_id}",
             daemon=True,
         )
@@ -141,11 +157,16 @@ def simulated_events(*, call_sid: str, to: str, outcome: str = "", rng: random.R
 
 
 def simulate_call(
-    *, call_id: int, call_sid: str, seconds: float, outcome: str = "", now=None, rng: random.Random | None = None
+    *,
+    call_id: int,
+    call_sid: str,
+    seconds: float,
+    report_status,
+    outcome: str = "",
+    now=None,
+    rng: random.Random | None = None,
 ) -> None:
-    """Send one simulated call's callbacks, `seconds` apart in all (at `now` when given)."""
-    from campaigns.dialer import record_call_status
-
+    """Send one simulated call's callbacks to `report_status`, `seconds` apart in all (at `now` when given)."""
     call = Call.objects.filter(pk=call_id).select_related("contact").first()
     if call is None:
         return
@@ -154,7 +175,7 @@ def simulate_call(
     for index, params in enumerate(events):
         if index and pause:
             time.sleep(pause)
-        record_call_status(call_id=call_id, call_sid=call_sid, params=params, now=now or timezone.now())
+        report_status(call_id=call_id, call_sid=call_sid, params=params, now=now or timezone.now())
 
 
 def get_backend():

@@ -29,6 +29,7 @@ class Action(StrEnum):
     CAMPAIGN_START = "campaign.start"
     CAMPAIGN_PAUSE = "campaign.pause"
     CAMPAIGN_DELETE = "campaign.delete"
+    DO_NOT_CALL_EDIT = "do_not_call.edit"
     ASSIGN = "assign"
     REASSIGN = "reassign"
     CAPACITY_CHANGE = "agent.capacity"
@@ -61,6 +62,7 @@ POLICY: dict[Action, frozenset[str]] = {
     Action.CAMPAIGN_START: MANAGERS,
     Action.CAMPAIGN_PAUSE: MANAGERS,
     Action.CAMPAIGN_DELETE: MANAGERS,
+    Action.DO_NOT_CALL_EDIT: MANAGERS,  # every member sees the list; managers add and remove numbers
     Action.ASSIGN: MANAGERS,
     Action.REASSIGN: MANAGERS,
     Action.CAPACITY_CHANGE: MANAGERS,

@@ -7,7 +7,7 @@ from django.contrib import admin
 
 from accounts.admin import TenantScopedAdmin, TenantScopedTabularInline
 from accounts.policy import Action
-from campaigns.models import Call, CallEvent, Campaign, CampaignContact
+from campaigns.models import Call, CallEvent, CallingSettings, Campaign, CampaignContact, DoNotCallEntry
 
 EDITS_OF_A_CAMPAIGN = {"add": Action.CAMPAIGN_EDIT, "change": Action.CAMPAIGN_EDIT, "delete": Action.CAMPAIGN_EDIT}
 
@@ -64,3 +64,29 @@ class CallAdmin(TenantScopedAdmin):
     search_fields = ["call_sid", "contact__phone"]
     raw_id_fields = ["campaign", "contact"]
     inlines = [CallEventInline]
+
+
+@admin.register(DoNotCallEntry)
+class DoNotCallEntryAdmin(TenantScopedAdmin):
+    """Numbers are normalised to E.164 by the model's clean(), as on the page and in the API."""
+
+    policy_actions = {
+        "add": Action.DO_NOT_CALL_EDIT,
+        "change": Action.DO_NOT_CALL_EDIT,
+        "delete": Action.DO_NOT_CALL_EDIT,
+    }
+    list_display = ["phone", "location", "reason", "added_by", "created_at"]
+    list_filter = ["location"]
+    search_fields = ["phone", "reason"]
+    raw_id_fields = ["added_by"]
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.added_by_id is None:
+            obj.added_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(CallingSettings)
+class CallingSettingsAdmin(TenantScopedAdmin):
+    policy_actions = EDITS_OF_A_CAMPAIGN
+    list_display = ["location", "window_start", "window_end", "default_region", "updated_at"]

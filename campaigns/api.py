@@ -14,6 +14,8 @@ from accounts.selectors import default_location_for, locations_for
 from campaigns import selectors, services
 from campaigns.importing import ContactFileError, parse_contact_file
 from campaigns.serializers import (
+    CallFilterInput,
+    CallOutput,
     CampaignDetailOutput,
     CampaignOutput,
     CampaignSettingsSerializer,
@@ -194,8 +196,26 @@ class CampaignContactsApi(APIView):
         return paginator.get_paginated_response(ContactOutput(page, many=True).data)
 
 
+class CampaignCallsApi(APIView):
+    pagination_class = ApiPagination
+
+    @extend_schema(
+        parameters=[CallFilterInput],
+        responses={200: CallOutput(many=True)},
+        summary="A campaign's call attempts, newest first, each with its status history.",
+    )
+    def get(self, request, campaign_id: int):
+        campaign = selectors.campaign_for(user=request.user, campaign_id=campaign_id)
+        filters = CallFilterInput(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        calls = selectors.calls_of(campaign=campaign, status=filters.validated_data.get("status", ""))
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(calls, request, view=self)
+        return paginator.get_paginated_response(CallOutput(page, many=True).data)
+
+
 class CampaignActionApi(APIView):
-    """start (draft -> pending -> running at the scheduled time), pause, resume."""
+    """start (draft -> pending -> running at the scheduled time), pause, resume (a paused or failed campaign)."""
 
     action_name = ""
     actions = {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns import api, webhooks
+from campaigns import api, do_not_call_api, webhooks
 from web.api import api_path
 
 app_name = "campaigns-api"
@@ -13,6 +13,9 @@ urlpatterns = [
     *api_path("campaigns", api.CampaignListApi, "list"),
     *api_path("campaigns/<int:campaign_id>", api.CampaignDetailApi, "detail"),
     *api_path("campaigns/<int:campaign_id>/contacts", api.CampaignContactsApi, "contacts"),
+    *api_path("campaigns/<int:campaign_id>/calls", api.CampaignCallsApi, "calls"),
+    *api_path("do-not-call", do_not_call_api.DoNotCallListApi, "do-not-call"),
+    *api_path("do-not-call/<int:pk>", do_not_call_api.DoNotCallDetailApi, "do-not-call-detail"),
     *api_path("campaigns/<int:campaign_id>/start", api.CampaignStartApi, "start"),
     *api_path("campaigns/<int:campaign_id>/pause", api.CampaignPauseApi, "pause"),
     *api_path("campaigns/<int:campaign_id>/resume", api.CampaignResumeApi, "resume"),

@@ -10,35 +10,35 @@ Every function takes `now`, so tests drive the clock. Concurrency rules:
 
 import contextlib
 import datetime
-import functools
 import logging
 import os
 import socket
 import zoneinfo
 from dataclasses import dataclass
 
-import phonenumbers
 from django.db import transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
-from phonenumbers import timezone as phone_timezones
 
-from campaigns import conf
+from campaigns import conf, do_not_call
+from campaigns.do_not_call import blocked_numbers
 from campaigns.models import (
     CALL_STATUS_RANK,
     TERMINAL_CALL_STATUSES,
     Call,
     CallEvent,
+    CallingSettings,
     CallStatus,
     Campaign,
     CampaignContact,
     CampaignState,
     ContactStatus,
 )
+from outreach.hours import CONTACT_WINDOW, contact_time_zones, contact_window_open, next_contact_window
+from outreach.twilio_webhooks import public_base_url
 
 log = logging.getLogger(__name__)
 
-CONTACT_WINDOW = (datetime.time(8, 0), datetime.time(21, 0))  # local time of the person called
 CLAIM_BATCH = 25
 CLAIM_BATCHES = 40  # contacts deferred per dial attempt at most: CLAIM_BATCH * CLAIM_BATCHES
 LONG_WAIT_SECONDS = 120.0  # a dialer loop waits this long at most; the minute tick restarts it later
@@ -86,32 +86,6 @@ def _as_time(value) -> datetime.time:
     return value if isinstance(value, datetime.time) else datetime.time.fromisoformat(str(value))
 
 
-@functools.lru_cache(maxsize=65536)
-def contact_time_zones(phone: str) -> tuple[str, ...]:
-    """The time zones a number may ring in (several for some prefixes, e.g. +1 800)."""
-    try:
-        zones = phone_timezones.time_zones_for_number(phonenumbers.parse(phone, None))
-    except phonenumbers.NumberParseException:
-        return ()
-    return tuple(zone for zone in zones if zone != "Etc/Unknown")
-
-
-def contact_window_open(zones: tuple[str, ...], now: datetime.datetime) -> bool:
-    start, end = CONTACT_WINDOW
-    return all(start <= now.astimezone(zoneinfo.ZoneInfo(zone)).time() < end for zone in zones)
-
-
-def next_contact_window(zones: tuple[str, ...], now: datetime.datetime) -> datetime.datetime:
-    """The first quarter hour at which 08:00-21:00 is open in every zone of the number."""
-    moment = now.replace(second=0, microsecond=0)
-    moment += datetime.timedelta(minutes=15 - moment.minute % 15)
-    for _ in range(4 * 48):
-        if contact_window_open(zones, moment):
-            return moment
-        moment += datetime.timedelta(minutes=15)
-    return now + datetime.timedelta(hours=24)  # zones too far apart to share a window: try tomorrow
-
-
 # --- claiming and dialing -----------------------------------------------------------------
 
 
@@ -119,9 +93,11 @@ def claim_next_contact(*, campaign: Campaign, now: datetime.datetime) -> Campaig
     """Lock and mark `calling` the next due contact whose local time allows a call.
 
     Must run inside the transaction that holds the campaign's row lock. Contacts whose own
-    local time is outside 08:00-21:00 are deferred to their next window, not attempted.
+    local time is outside the company's calling window are deferred to their next window, not
+    attempted; contacts whose number is on the do-not-call list now end without a call.
     """
     fallback_zones = (campaign.timezone,)
+    window = calling_window(campaign.location_id)
     due = (
         CampaignContact.objects.filter(campaign=campaign, status=ContactStatus.PENDING)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
@@ -132,9 +108,13 @@ def claim_next_contact(*, campaign: Campaign, now: datetime.datetime) -> Campaig
         if not batch:
             return None
         deferred = []
+        blocked = blocked_numbers(location_id=campaign.location_id, phones=(c.phone for c in batch))
         for contact in batch:
+            if contact.phone in blocked:
+                _stop_blocked(contact)
+                continue
             zones = contact_time_zones(contact.phone) or fallback_zones
-            if contact_window_open(zones, now):
+            if contact_window_open(zones, now, window):
                 _defer(deferred)
                 contact.status = ContactStatus.CALLING
                 contact.attempts += 1
@@ -142,10 +122,25 @@ def claim_next_contact(*, campaign: Campaign, now: datetime.datetime) -> Campaig
                 contact.last_called_at = now
                 contact.save(update_fields=["status", "attempts", "locked_until", "last_called_at"])
                 return contact
-            contact.next_attempt_at = next_contact_window(zones, now)
+            contact.next_attempt_at = next_contact_window(zones, now, window)
             deferred.append(contact)
         _defer(deferred)
     return None
+
+
+def calling_window(location_id: int) -> tuple[datetime.time, datetime.time]:
+    """The company's callee-local calling window (its CallingSettings; 08:00-21:00 without them)."""
+    window = CallingSettings.objects.filter(location_id=location_id).values_list("window_start", "window_end").first()
+    return (window[0], window[1]) if window else CONTACT_WINDOW
+
+
+def _stop_blocked(contact: CampaignContact) -> None:
+    """A number put on the do-not-call list after import: the contact ends, never dialled."""
+    contact.status = ContactStatus.FAILED
+    contact.outcome = do_not_call.OUTCOME
+    contact.next_attempt_at = None
+    contact.save(update_fields=["status", "outcome", "next_attempt_at"])
+    Campaign.objects.filter(pk=contact.campaign_id).update(failed_contacts=F("failed_contacts") + 1)
 
 
 def _defer(contacts: list[CampaignContact]) -> None:
@@ -218,7 +213,7 @@ def _nothing_due(campaign: Campaign, now: datetime.datetime, calling: int) -> Di
 def status_callback_url(call: Call) -> str:
     from django.urls import reverse
 
-    return f"{conf.public_base_url()}{reverse('campaigns-api:status-callback')}?call_id={call.pk}"
+    return f"{public_base_url()}{reverse('campaigns-api:status-callback')}?call_id={call.pk}"
 
 
 def _placement_failed(*, call: Call, error: str, now: datetime.datetime) -> None:
@@ -268,10 +263,19 @@ def record_call_status(*, call_id: int | None = None, call_sid: str = "", params
                 call.answered_at = now
         call.save()
         if status in TERMINAL_CALL_STATUSES:
+            _pace_after(call=call, now=now)
             _finish_contact(call=call, now=now)
         else:
             _extend_lock(call=call, status=status, now=now)
     return True
+
+
+def _pace_after(*, call: Call, now: datetime.datetime) -> None:
+    """Pacing counts from the end of a call: no next call before `now` + the campaign's delay."""
+    pacing = Campaign.objects.filter(pk=call.campaign_id).values_list("pacing_seconds", flat=True).first() or 0
+    after = now + datetime.timedelta(seconds=pacing)
+    campaign = Campaign.objects.filter(pk=call.campaign_id)
+    campaign.filter(Q(next_call_at__isnull=True) | Q(next_call_at__lt=after)).update(next_call_at=after)
 
 
 def _extend_lock(*, call: Call, status: str, now: datetime.datetime) -> None:
@@ -338,32 +342,94 @@ def retry_delay(*, campaign: Campaign, attempts: int) -> datetime.timedelta:
 
 # --- watchdog ------------------------------------------------------------------------------
 
+ALIVE_STATUSES = {CallStatus.QUEUED, CallStatus.INITIATED, CallStatus.RINGING, CallStatus.IN_PROGRESS}
+NOT_FOUND = "not-found"  # what a call's provider_status says when the provider has no such call
 
-def release_stale_contacts(*, now: datetime.datetime | None = None) -> int:
-    """Free contacts whose call never reported an end within the lock; returns how many."""
+
+def release_stale_contacts(*, now: datetime.datetime | None = None, backend=None) -> int:
+    """Settle contacts whose call sent no final status within the lock; returns how many were freed.
+
+    Never twice: before a contact is dialled again, the provider is asked what became of its
+    call, and its answer is recorded on the call. A call that happened (or still runs) is
+    recorded as if its callback had come; only a call the provider says never took place
+    (not found, or failed/canceled without a second of duration) frees the contact for a new
+    attempt. When the provider cannot be asked, the contact stays locked until the next run.
+    """
     now = now or timezone.now()
+    stale = CampaignContact.objects.filter(status=ContactStatus.CALLING, locked_until__lt=now)
     released = 0
-    with transaction.atomic():
-        stale = list(
-            CampaignContact.objects.select_for_update(skip_locked=True)
-            .filter(status=ContactStatus.CALLING, locked_until__lt=now)
-            .select_related("campaign")[:500]
-        )
-        for contact in stale:
-            campaign = contact.campaign
-            if contact.current_call_id:
-                Call.objects.filter(pk=contact.current_call_id, ended_at__isnull=True).update(
-                    error_message="No final status within the lock time; released by the watchdog."
-                )
-            contact.locked_until = None
-            contact.current_call = None
-            if contact.attempts <= campaign.max_retries:
-                contact.status = ContactStatus.PENDING
-                contact.next_attempt_at = now
-            else:
-                contact.status = ContactStatus.FAILED
-                contact.outcome = contact.outcome or "no-status"
-                Campaign.objects.filter(pk=campaign.pk).update(failed_contacts=F("failed_contacts") + 1)
-            contact.save(update_fields=["locked_until", "current_call", "status", "next_attempt_at", "outcome"])
-            released += 1
+    for contact_id, call_id in list(stale.values_list("pk", "current_call_id")[:500]):
+        answer = _ask_provider(call_id=call_id, backend=backend)  # outside any transaction: a network call
+        released += _settle_stale(contact_id=contact_id, call_id=call_id, answer=answer, now=now)
     return released
+
+
+def _ask_provider(*, call_id: int | None, backend):
+    """The provider's ProviderCall, None when it has no such call, or the TelephonyError raised asking."""
+    from campaigns.telephony import TelephonyError, backend_named
+
+    call = Call.objects.filter(pk=call_id).first() if call_id else None
+    if call is None or not call.call_sid:
+        return None  # never handed to the provider (its worker died before the provider answered)
+    try:
+        return (backend or backend_named(call.backend)).fetch_call(call_sid=call.call_sid)
+    except TelephonyError as exc:
+        return exc
+
+
+def _settle_stale(*, contact_id: int, call_id: int | None, answer, now: datetime.datetime) -> int:
+    from campaigns.telephony import TelephonyError
+
+    if call_id:
+        if isinstance(answer, TelephonyError):
+            said = f"unreachable: {answer}"
+        else:
+            said = NOT_FOUND if answer is None else answer.status
+        Call.objects.filter(pk=call_id).update(provider_status=said[:32], provider_checked_at=now)
+    if answer is not None and not isinstance(answer, TelephonyError) and not answer.no_call_happened:
+        # The call happened or still runs: record it as its callback would have.
+        params = {"CallStatus": answer.status, "CallDuration": answer.duration, "Source": "provider status check"}
+        record_call_status(call_id=call_id, params=params, now=now)
+        if answer.status in ALIVE_STATUSES:
+            _extend_lock(call=Call.objects.get(pk=call_id), status=answer.status, now=now)
+        return 0
+    with transaction.atomic():
+        contact = (
+            CampaignContact.objects.select_for_update(skip_locked=True)
+            .filter(pk=contact_id, status=ContactStatus.CALLING, current_call_id=call_id, locked_until__lt=now)
+            .select_related("campaign")
+            .first()
+        )
+        if contact is None:
+            return 0  # its callback came meanwhile, or another watchdog has it
+        if isinstance(answer, TelephonyError):
+            Call.objects.filter(pk=call_id, ended_at__isnull=True).update(
+                error_message=f"No final status; the provider could not be asked: {answer}"[:2000]
+            )
+            contact.locked_until = now + datetime.timedelta(minutes=conf.call_lock_minutes())
+            contact.save(update_fields=["locked_until"])
+            return 0
+        _release(contact=contact, call_id=call_id, answer=answer, now=now)
+    return 1
+
+
+def _release(*, contact: CampaignContact, call_id: int | None, answer, now: datetime.datetime) -> None:
+    """The provider confirms no call took place: close the call and dial the contact again."""
+    campaign = contact.campaign
+    if call_id:
+        said = "has no record of it" if answer is None else f"says {answer.status}"
+        Call.objects.filter(pk=call_id, ended_at__isnull=True).update(
+            status=answer.status if answer is not None else CallStatus.FAILED,
+            ended_at=now,
+            error_message=f"No final status within the lock time; the provider {said}: released by the watchdog.",
+        )
+    contact.locked_until = None
+    contact.current_call = None
+    if contact.attempts <= campaign.max_retries:
+        contact.status = ContactStatus.PENDING
+        contact.next_attempt_at = now
+    else:
+        contact.status = ContactStatus.FAILED
+        contact.outcome = contact.outcome or "no-status"
+        Campaign.objects.filter(pk=campaign.pk).update(failed_contacts=F("failed_contacts") + 1)
+    contact.save(update_fields=["locked_until", "current_call", "status", "next_attempt_at", "outcome"])

@@ -3,6 +3,8 @@ import datetime
 from django.conf import settings
 from django.db import models
 
+from outreach.hours import CONTACT_WINDOW
+
 
 class CampaignState(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -20,7 +22,7 @@ TRANSITIONS = {
     CampaignState.RUNNING: {CampaignState.PAUSED, CampaignState.COMPLETED, CampaignState.FAILED},
     CampaignState.PAUSED: {CampaignState.RUNNING, CampaignState.FAILED},
     CampaignState.COMPLETED: set(),
-    CampaignState.FAILED: set(),
+    CampaignState.FAILED: {CampaignState.RUNNING},  # resumed once the cause is fixed
 }
 
 
@@ -195,6 +197,9 @@ class Call(models.Model):
     status = models.CharField(max_length=16, choices=CallStatus.choices, default=CallStatus.QUEUED)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     error_message = models.TextField(blank=True)
+    # What the provider said when asked about a call whose final callback never came.
+    provider_status = models.CharField(max_length=32, blank=True)
+    provider_checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -244,3 +249,72 @@ class DialerLease(models.Model):
 
     def __str__(self):
         return f"{self.campaign_id}/{self.slot}: {self.holder} until {self.expires_at}"
+
+
+class CallingSettings(models.Model):
+    """A company's calling rules: the callee-local hours and the region numbers are read in."""
+
+    location = models.OneToOneField("accounts.Location", on_delete=models.CASCADE, related_name="calling_settings")
+    window_start = models.TimeField(default=CONTACT_WINDOW[0], help_text="No call before this, in the callee's time")
+    window_end = models.TimeField(default=CONTACT_WINDOW[1], help_text="No call from this time on, callee's time")
+    default_region = models.CharField(
+        max_length=2, default="US", help_text="Region of numbers typed without a country code (ISO 3166, e.g. US)"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "calling settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(window_start__lt=models.F("window_end")), name="window_start_before_end"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.location}: {self.window_start:%H:%M}-{self.window_end:%H:%M}"
+
+    def clean(self):
+        import phonenumbers
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.window_start is not None and self.window_end is not None and self.window_start >= self.window_end:
+            errors["window_end"] = "The calling window must end after it starts."
+        self.default_region = (self.default_region or "").upper()
+        if self.default_region not in phonenumbers.SUPPORTED_REGIONS:
+            errors["default_region"] = f"'{self.default_region}' is not a known region code (e.g. US, GB, DE)."
+        if errors:
+            raise ValidationError(errors)
+
+
+class DoNotCallEntry(models.Model):
+    """A number of a company that is never dialled (checked at import and again at dial time)."""
+
+    location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="do_not_call")
+    phone = models.CharField(max_length=20, help_text="E.164")
+    reason = models.CharField(max_length=500, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "do-not-call number"
+        constraints = [models.UniqueConstraint(fields=["location", "phone"], name="unique_do_not_call_number")]
+
+    def __str__(self):
+        return self.phone
+
+    def clean(self):
+        """The number in E.164, read in the company's region (as the page and the API read it)."""
+        from django.core.exceptions import ValidationError
+
+        from campaigns.do_not_call import region_of
+        from campaigns.importing import normalize_number
+
+        if self.phone and self.location_id:
+            try:
+                self.phone = normalize_number(self.phone, region_of(self.location))
+            except ValueError as exc:
+                raise ValidationError({"phone": str(exc)}) from exc

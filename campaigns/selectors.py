@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.selectors import locations_for
 from agents.selectors import agents_for
-from campaigns.models import Call, Campaign, CampaignContact, CampaignState, ContactStatus
+from campaigns.models import Call, Campaign, CampaignContact, CampaignState, ContactStatus, DoNotCallEntry
 
 
 def campaigns_for(*, user, location=None, state: str = "") -> QuerySet[Campaign]:
@@ -33,6 +33,24 @@ def contacts_of(*, campaign: Campaign, status: str = "") -> QuerySet[CampaignCon
 def call_for(*, user, campaign: Campaign, contact_id: int) -> tuple[CampaignContact, list[Call]]:
     contact = get_object_or_404(campaign.contacts.all(), pk=contact_id)
     return contact, list(contact.calls.order_by("attempt").prefetch_related("events"))
+
+
+def calls_of(*, campaign: Campaign, status: str = "") -> QuerySet[Call]:
+    """A campaign's call attempts, newest first, with their contacts and status histories."""
+    calls = campaign.calls.select_related("contact").prefetch_related("events")
+    if status:
+        calls = calls.filter(status=status)
+    return calls.order_by("-id")
+
+
+def do_not_call_for(*, user, location=None, phone: str = "") -> QuerySet[DoNotCallEntry]:
+    """The do-not-call numbers of the user's locations (of one when given), newest first."""
+    entries = DoNotCallEntry.objects.filter(location__in=locations_for(user)).select_related("added_by", "location")
+    if location is not None:
+        entries = entries.filter(location=location)
+    if digits := "".join(ch for ch in phone if ch.isdigit()):
+        entries = entries.filter(phone__contains=digits)
+    return entries.order_by("-created_at", "-id")
 
 
 def campaign_agents(*, user, location=None):

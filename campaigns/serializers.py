@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from accounts.selectors import default_location_for, locations_for
 from agents.selectors import agents_for
-from campaigns.models import Call, CallStatus, Campaign, CampaignContact, CampaignState, ContactStatus
+from campaigns.models import Call, CallEvent, CallStatus, Campaign, CampaignContact, CampaignState, ContactStatus
 
 RETRYABLE_CHOICES = [CallStatus.NO_ANSWER, CallStatus.BUSY, CallStatus.FAILED, CallStatus.CANCELED]
 
@@ -228,10 +228,42 @@ class ContactOutput(serializers.ModelSerializer):
         ]
 
 
+class CallEventOutput(serializers.ModelSerializer):
+    class Meta:
+        model = CallEvent
+        fields = ["status", "received_at"]
+
+
 class CallOutput(serializers.ModelSerializer):
+    """One call attempt with its status history (the callbacks as received, oldest first)."""
+
+    contact_id = serializers.IntegerField()
+    phone = serializers.CharField(source="contact.phone")
+    events = CallEventOutput(many=True, read_only=True, help_text="Status callbacks in the order received")
+
     class Meta:
         model = Call
-        fields = ["id", "attempt", "call_sid", "status", "duration_seconds", "created_at", "answered_at", "ended_at"]
+        fields = [
+            "id",
+            "contact_id",
+            "phone",
+            "attempt",
+            "backend",
+            "call_sid",
+            "status",
+            "duration_seconds",
+            "error_message",
+            "provider_status",
+            "provider_checked_at",
+            "created_at",
+            "answered_at",
+            "ended_at",
+            "events",
+        ]
+
+
+class CallFilterInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=CallStatus.choices, required=False)
 
 
 class StateFilterInput(serializers.Serializer):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import Location
 from agents.models import Agent
 from campaigns import conf
+from campaigns.do_not_call import skip_blocked
 from campaigns.importing import ContactFileError, ParseResult, parse_contact_file
 from campaigns.models import TRANSITIONS, Campaign, CampaignContact, CampaignState, ContactStatus
 
@@ -57,6 +58,7 @@ def create_campaign(
     """
     _raise_if_created(user, idempotency_key)
     result = parse_contact_file(file_bytes, filename=filename, default_region=default_region)
+    skip_blocked(result, location_id=location.pk)
     if not result.contacts:
         first = result.errors[0]
         raise ContactFileError(
@@ -184,7 +186,9 @@ def _transition(*, campaign_id: int, target: str, now: datetime.datetime, allowe
             fields.append("completed_at")
         if target == CampaignState.RUNNING:
             campaign.consecutive_errors = 0
-            fields.append("consecutive_errors")
+            campaign.failure_reason = ""
+            campaign.completed_at = None
+            fields += ["consecutive_errors", "failure_reason", "completed_at"]
         campaign.save(update_fields=fields)
     if target == CampaignState.RUNNING:
         transaction.on_commit(lambda: _start_dialer(campaign))
@@ -252,12 +256,16 @@ def pause_campaign(*, campaign_id: int, now: datetime.datetime | None = None) ->
 
 
 def resume_campaign(*, campaign_id: int, now: datetime.datetime | None = None) -> Campaign:
-    """paused -> running: the dialer continues with the contacts still pending."""
+    """paused or failed -> running: the dialer continues with the contacts still pending.
+
+    A failed campaign (e.g. calls could not be placed during a provider outage) is resumed once
+    the cause is fixed: its failure reason and end time are cleared.
+    """
     return _transition(
         campaign_id=campaign_id,
         target=CampaignState.RUNNING,
         now=now or timezone.now(),
-        allowed_from={CampaignState.PAUSED},
+        allowed_from={CampaignState.PAUSED, CampaignState.FAILED},
     )
 
 

@@ -10,6 +10,7 @@ import random
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 
 from django.utils import timezone
 
@@ -20,7 +21,20 @@ log = logging.getLogger(__name__)
 
 
 class TelephonyError(Exception):
-    """The backend could not place the call."""
+    """The backend could not place the call, or could not be asked about one."""
+
+
+@dataclass(frozen=True)
+class ProviderCall:
+    """What the provider says of a call when asked (Twilio's `calls(sid).fetch()`)."""
+
+    status: str
+    duration: int | None = None
+
+    @property
+    def no_call_happened(self) -> bool:
+        """The provider confirms nobody was called: failed or canceled without a second of duration."""
+        return self.status in (CallStatus.FAILED, CallStatus.CANCELED) and not self.duration
 
 
 class TwilioBackend:
@@ -66,6 +80,29 @@ class TwilioBackend:
     def after_placed(self, *, call_id: int, call_sid: str, report_status, now=None) -> None:
         """Twilio reports the call's progress itself, through the status webhook."""
 
+    def fetch_call(self, *, call_sid: str) -> ProviderCall | None:
+        """Ask Twilio what became of a call; None when Twilio has no such call."""
+        from twilio.base.exceptions import TwilioRestException
+
+        try:
+            fetched = self.client.calls(call_sid).fetch()
+        except TwilioRestException as exc:
+            if exc.status == 404:
+                return None
+            raise TelephonyError(str(exc)) from exc
+        except TelephonyError:
+            raise
+        except Exception as exc:  # network errors surface from requests
+            raise TelephonyError(f"Twilio could not be reached: {exc}") from exc
+        return ProviderCall(status=str(fetched.status or ""), duration=_int_or_none(fetched.duration))
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
 
 def _xml_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -78,6 +115,11 @@ SIMULATED_OUTCOMES = (
     (CallStatus.BUSY, 0.1),
     (CallStatus.FAILED, 0.1),
 )
+
+
+SIMULATED_CALLS: dict[str, dict] = {}
+"""The simulator's own record of its calls (this process's): call sid -> the final callback it sends."""
+SIMULATED_CALLS_KEPT = 100_000
 
 
 class SimulatedBackend:
@@ -102,15 +144,14 @@ class SimulatedBackend:
     def after_placed(self, *, call_id: int, call_sid: str, report_status, now=None) -> None:
         """Feed the call's status callbacks to `report_status` (dialer.record_call_status)."""
         outcome = self.script.pop(0) if self.script else ""
+        to = Call.objects.filter(pk=call_id).values_list("contact__phone", flat=True).first() or ""
+        events = simulated_events(call_sid=call_sid, to=to, outcome=outcome, rng=self.rng)
+        SIMULATED_CALLS[call_sid] = events[-1]
+        if len(SIMULATED_CALLS) > SIMULATED_CALLS_KEPT:
+            SIMULATED_CALLS.pop(next(iter(SIMULATED_CALLS)))
         if self.seconds <= 0:
             simulate_call(
-                call_id=call_id,
-                call_sid=call_sid,
-                seconds=0,
-                outcome=outcome,
-                report_status=report_status,
-                now=now,
-                rng=self.rng,
+                call_id=call_id, call_sid=call_sid, seconds=0, events=events, report_status=report_status, now=now
             )
             return
         thread = threading.Thread(
@@ -119,13 +160,20 @@ class SimulatedBackend:
                 "call_id": call_id,
                 "call_sid": call_sid,
                 "seconds": self.seconds,
-                "outcome": outcome,
+                "events": events,
                 "report_status": report_status,
             },
             name=f"simulated-call-{call_id}",
             daemon=True,
         )
         thread.start()
+
+    def fetch_call(self, *, call_sid: str) -> ProviderCall | None:
+        """From the simulator's own record: a call this process did not simulate never happened."""
+        final = SIMULATED_CALLS.get(call_sid)
+        if final is None:
+            return None
+        return ProviderCall(status=final["CallStatus"], duration=_int_or_none(final.get("CallDuration")))
 
 
 def _simulate_in_thread(**kwargs) -> None:
@@ -156,21 +204,8 @@ def simulated_events(*, call_sid: str, to: str, outcome: str = "", rng: random.R
     return events
 
 
-def simulate_call(
-    *,
-    call_id: int,
-    call_sid: str,
-    seconds: float,
-    report_status,
-    outcome: str = "",
-    now=None,
-    rng: random.Random | None = None,
-) -> None:
+def simulate_call(*, call_id: int, call_sid: str, seconds: float, events: list[dict], report_status, now=None) -> None:
     """Send one simulated call's callbacks to `report_status`, `seconds` apart in all (at `now` when given)."""
-    call = Call.objects.filter(pk=call_id).select_related("contact").first()
-    if call is None:
-        return
-    events = simulated_events(call_sid=call_sid, to=call.contact.phone, outcome=outcome, rng=rng)
     pause = seconds / max(len(events) - 1, 1)
     for index, params in enumerate(events):
         if index and pause:
@@ -178,10 +213,14 @@ def simulate_call(
         report_status(call_id=call_id, call_sid=call_sid, params=params, now=now or timezone.now())
 
 
-def get_backend():
-    name = conf.telephony_backend()
+def backend_named(name: str):
+    """The backend a call was placed with, to ask about that call."""
     if name == "twilio":
         return TwilioBackend()
     if name == "simulated":
         return SimulatedBackend()
     raise TelephonyError(f"Unknown TELEPHONY_BACKEND {name!r} (use 'simulated' or 'twilio').")
+
+
+def get_backend():
+    return backend_named(conf.telephony_backend())

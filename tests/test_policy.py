@@ -9,6 +9,7 @@ allowed is a 2xx/3xx that did the thing; refused is a 403/404 (an export downloa
 that did not. Expected outcomes come from the table, never from this file.
 """
 
+import datetime
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from accounts.models import Membership, Role
 from accounts.policy import OWN, Action
 from agents.models import Agent, Availability
 from campaigns import services as campaign_services
-from campaigns.models import Campaign, CampaignContact, CampaignState
+from campaigns.models import CallingSettings, Campaign, CampaignContact, CampaignState, DoNotCallEntry
 from leads.models import Lead, MessageTemplate, ScoringConfig, Tag
 from operations.models import BulkOperation, OperationStatus
 from tests import factories
@@ -330,11 +331,81 @@ PATHS: dict[Action, Case] = {
         ],
     ),
     Action.CAMPAIGN_EDIT: Case(
-        lambda w: {"Campaign": (c := _campaign(w)), "CampaignContact": c.contacts.first()},
-        [_admin_change(Campaign), _admin_delete(CampaignContact)],
+        lambda w: {
+            "Campaign": (c := _campaign(w)),
+            "CampaignContact": c.contacts.first(),
+            "CallingSettings": CallingSettings.objects.create(location=w.location),
+        },
+        [
+            _admin_change(Campaign),
+            _admin_delete(CampaignContact),
+            _admin_change(CallingSettings),
+            Path(
+                "page calling settings",
+                "page",
+                "post",
+                lambda objs: reverse("campaigns:calling-settings"),
+                lambda objs: {"window_start": "09:15", "window_end": "20:00", "default_region": "US"},
+                done=lambda objs, user: CallingSettings.objects.filter(
+                    location=objs["location"], window_start=datetime.time(9, 15)
+                ).exists(),
+                names_our_object=False,
+            ),
+        ],
+    ),
+    Action.DO_NOT_CALL_EDIT: Case(
+        lambda w: {"DoNotCallEntry": DoNotCallEntry.objects.create(location=w.location, phone="+12125550101")},
+        [
+            Path(
+                "api add",
+                "api",
+                "post",
+                lambda objs: "/api/v1/do-not-call",
+                lambda objs: {"phone": "+12125550109", "location": objs["location"].pk},
+                done=lambda objs, user: DoNotCallEntry.objects.filter(phone="+12125550109", added_by=user).exists(),
+                outsider_refused=(400, 403, 404),
+            ),
+            Path(
+                "api delete",
+                "api",
+                "delete",
+                lambda objs: f"/api/v1/do-not-call/{objs['DoNotCallEntry'].pk}",
+                done=lambda objs, user: not DoNotCallEntry.objects.filter(pk=objs["DoNotCallEntry"].pk).exists(),
+            ),
+            Path(
+                "page add",
+                "page",
+                "post",
+                lambda objs: reverse("campaigns:do-not-call"),
+                lambda objs: {"phone": "+12125550108"},
+                done=lambda objs, user: DoNotCallEntry.objects.filter(phone="+12125550108", added_by=user).exists(),
+                names_our_object=False,
+            ),
+            Path(
+                "page upload",
+                "page",
+                "post",
+                lambda objs: reverse("campaigns:do-not-call-upload"),
+                lambda objs: {"file": SimpleUploadedFile("dnc.csv", b"phone\n+12125550107\n", content_type="text/csv")},
+                done=lambda objs, user: DoNotCallEntry.objects.filter(phone="+12125550107", added_by=user).exists(),
+                names_our_object=False,
+            ),
+            Path(
+                "page delete",
+                "page",
+                "post",
+                lambda objs: reverse("campaigns:do-not-call-delete", args=[objs["DoNotCallEntry"].pk]),
+                done=lambda objs, user: not DoNotCallEntry.objects.filter(pk=objs["DoNotCallEntry"].pk).exists(),
+            ),
+            _admin_delete(DoNotCallEntry),
+        ],
     ),
     Action.CAMPAIGN_START: Case(
-        lambda w: {"campaign": _campaign(w), "paused": _campaign(w, "Paused one", CampaignState.PAUSED)},
+        lambda w: {
+            "campaign": _campaign(w),
+            "paused": _campaign(w, "Paused one", CampaignState.PAUSED),
+            "failed": _campaign(w, "Failed one", CampaignState.FAILED),
+        },
         [
             Path(
                 "api start",
@@ -363,6 +434,13 @@ PATHS: dict[Action, Case] = {
                 "post",
                 lambda objs: reverse("campaigns:action", args=[objs["paused"].pk, "resume"]),
                 done=lambda objs, user: _campaign_state(objs, "paused") == CampaignState.RUNNING,
+            ),
+            Path(
+                "api resume failed",
+                "api",
+                "post",
+                lambda objs: f"/api/v1/campaigns/{objs['failed'].pk}/resume",
+                done=lambda objs, user: _campaign_state(objs, "failed") == CampaignState.RUNNING,
             ),
         ],
     ),

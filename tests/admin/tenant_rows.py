@@ -20,7 +20,7 @@ from django_q.models import Failure, OrmQ, Schedule, Success
 from accounts.models import Location, Membership, Role, Team
 from agents.models import Agent, RoundRobinPointer
 from analytics.models import ManualEffortEstimate, OperationErrorCount
-from campaigns.models import Call, CallEvent, Campaign, CampaignContact
+from campaigns.models import Call, CallEvent, CallingSettings, Campaign, CampaignContact, DoNotCallEntry
 from leads.models import Lead, LeadAssignment, Message, MessageTemplate, ScoringConfig, StageChange, Tag
 from operations.models import BulkOperation, BulkOperationItem
 from tests import factories
@@ -179,4 +179,8 @@ FACTORIES = {
         campaign=c.get(Campaign), phone="+14155552671", name=f"{c.marker} contact"
     ),
     Call: _call,
+    DoNotCallEntry: lambda c: DoNotCallEntry.objects.create(
+        location=c.location, phone="+14155552671", reason=f"{c.marker} asked not to be called", added_by=c.get(User)
+    ),
+    CallingSettings: lambda c: CallingSettings.objects.create(location=c.location),
 }

@@ -4,9 +4,12 @@ import datetime
 import zoneinfo
 
 import pytest
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
 
-from campaigns import services
-from campaigns.telephony import SimulatedBackend
+from campaigns import dialer, services
+from campaigns.telephony import SimulatedBackend, TwilioBackend
+from tests.campaigns.fake_twilio import FakeTwilioHttp
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 # Monday 23 November 2026, 10:00 in New York: inside default business hours (Mon-Fri 09-17).
@@ -59,3 +62,34 @@ def running_campaign(make_campaign, t0):
 def sim(*outcomes) -> SimulatedBackend:
     """The simulated backend, outcomes scripted, callbacks delivered at once (at the dialer's `now`)."""
     return SimulatedBackend(seconds=0, script=list(outcomes))
+
+
+TOKEN = "test-auth-token"
+CALLBACK_PATH = "/api/v1/campaigns/webhooks/status"
+
+
+@pytest.fixture
+def twilio(settings):
+    """(the Twilio backend, the fake Twilio API behind it)."""
+    settings.TWILIO_AUTH_TOKEN = TOKEN
+    settings.TWILIO_ACCOUNT_SID = "AC" + "0" * 32
+    settings.TWILIO_FROM_NUMBER = "+15005550006"
+    settings.PUBLIC_BASE_URL = "https://ops.example.com"
+    http = FakeTwilioHttp()
+    backend = TwilioBackend(client=Client(settings.TWILIO_ACCOUNT_SID, TOKEN, http_client=http))
+    return backend, http
+
+
+@pytest.fixture
+def placed_call(twilio, running_campaign, t0):
+    backend, _ = twilio
+    campaign = running_campaign(["+12125550101", "+12125550102"], retry_policy={"max_retries": 1})
+    return dialer.dial_next(campaign_id=campaign.pk, now=t0, backend=backend).call
+
+
+def post_status(client, call, status, signature=None, **extra):
+    """Twilio's status callback for `call`, signed as Twilio signs it."""
+    params = {"CallSid": call.call_sid, "CallStatus": status, "AccountSid": "AC" + "0" * 32, **extra}
+    url = f"https://ops.example.com{CALLBACK_PATH}?call_id={call.pk}"
+    signature = signature or RequestValidator(TOKEN).compute_signature(url, params)
+    return client.post(f"{CALLBACK_PATH}?call_id={call.pk}", params, HTTP_X_TWILIO_SIGNATURE=signature)

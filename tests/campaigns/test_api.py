@@ -169,7 +169,7 @@ def test_state_machine_through_the_api_refuses_illegal_moves(api_for, manager, m
         ("running", {"paused", "completed", "failed"}),
         ("paused", {"running", "failed"}),
         ("completed", set()),
-        ("failed", set()),
+        ("failed", {"running"}),  # resumed once the cause is fixed
     ],
 )
 def test_every_transition_outside_the_machine_is_refused(make_campaign, t0, state, allowed):

@@ -1,63 +1,19 @@
 """Twilio: call creation with the official library, and the signed, idempotent status webhook."""
 
-import json
-
 import pytest
-from twilio.http import HttpClient
-from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
-from twilio.rest import Client
 
 from campaigns import dialer
 from campaigns.models import Call, CallEvent, CampaignContact, ContactStatus
 from campaigns.telephony import TwilioBackend
+from tests.campaigns.conftest import CALLBACK_PATH, TOKEN, post_status
 
 pytestmark = pytest.mark.django_db
-TOKEN = "test-auth-token"
-CALLBACK_PATH = "/api/v1/campaigns/webhooks/status"
-
-
-class RecordingTwilioHttp(HttpClient):
-    """Twilio's REST API as far as Calls.create goes: answers like Twilio, records the requests."""
-
-    def __init__(self):
-        super().__init__(logger=None, is_async=False)
-        self.requests = []
-
-    def request(self, method, uri, params=None, data=None, headers=None, auth=None, timeout=None, **kwargs):
-        self.requests.append({"method": method, "uri": uri, "data": data})
-        sid = f"CA{len(self.requests):032d}"
-        return Response(201, json.dumps({"sid": sid, "status": "queued", "to": data["To"], "from": data["From"]}))
-
-
-@pytest.fixture
-def twilio(settings):
-    settings.TWILIO_AUTH_TOKEN = TOKEN
-    settings.TWILIO_ACCOUNT_SID = "AC" + "0" * 32
-    settings.TWILIO_FROM_NUMBER = "+15005550006"
-    settings.PUBLIC_BASE_URL = "https://ops.example.com"
-    http = RecordingTwilioHttp()
-    backend = TwilioBackend(client=Client(settings.TWILIO_ACCOUNT_SID, TOKEN, http_client=http))
-    return backend, http
-
-
-@pytest.fixture
-def placed_call(twilio, running_campaign, t0):
-    backend, _ = twilio
-    campaign = running_campaign(["+12125550101", "+12125550102"], retry_policy={"max_retries": 1})
-    return dialer.dial_next(campaign_id=campaign.pk, now=t0, backend=backend).call
-
-
-def post_status(client, call, status, signature=None, **extra):
-    params = {"CallSid": call.call_sid, "CallStatus": status, "AccountSid": "AC" + "0" * 32, **extra}
-    url = f"https://ops.example.com{CALLBACK_PATH}?call_id={call.pk}"
-    signature = signature or RequestValidator(TOKEN).compute_signature(url, params)
-    return client.post(f"{CALLBACK_PATH}?call_id={call.pk}", params, HTTP_X_TWILIO_SIGNATURE=signature)
 
 
 def test_twilio_backend_creates_the_call_with_a_status_callback_url(twilio, placed_call):
     _, http = twilio
-    (request,) = http.requests
+    (request,) = http.creates()
     assert request["method"] == "POST" and request["uri"].endswith("/Calls.json")
     assert request["data"]["To"] == "+12125550101"
     assert request["data"]["From"] == "+15005550006"
@@ -145,31 +101,38 @@ def test_repeated_placement_errors_fail_the_campaign(settings, running_campaign,
     assert Call.objects.filter(campaign=campaign).count() == 2
 
 
-def test_watchdog_frees_contacts_locked_for_more_than_five_minutes(client, placed_call, t0):
+def test_watchdog_frees_contacts_locked_for_more_than_five_minutes(client, twilio, placed_call, t0):
     import datetime
 
-    assert dialer.release_stale_contacts(now=t0 + datetime.timedelta(minutes=4)) == 0
-    assert dialer.release_stale_contacts(now=t0 + datetime.timedelta(minutes=5, seconds=1)) == 1
+    backend, http = twilio
+    http.calls[placed_call.call_sid] = {"status": "failed", "duration": None}  # Twilio: it never rang
+    assert dialer.release_stale_contacts(now=t0 + datetime.timedelta(minutes=4), backend=backend) == 0
+    assert dialer.release_stale_contacts(now=t0 + datetime.timedelta(minutes=5, seconds=1), backend=backend) == 1
     contact = CampaignContact.objects.get(pk=placed_call.contact_id)
     assert (contact.status, contact.locked_until, contact.current_call) == (ContactStatus.PENDING, None, None)
-    # The late callback of the released call updates the call, not the contact.
+    call = Call.objects.get(pk=placed_call.pk)
+    assert (call.status, call.provider_status) == ("failed", "failed")  # as Twilio answered
+    # A late callback of the released call changes neither the contact nor the ended call.
     post_status(client, placed_call, "completed", CallDuration="5")
     contact.refresh_from_db()
     assert contact.status == ContactStatus.PENDING and contact.campaign.completed_contacts == 0
-    assert Call.objects.get(pk=placed_call.pk).status == "completed"
+    assert Call.objects.get(pk=placed_call.pk).status == "failed"
 
 
-def test_an_answered_call_is_not_released_by_the_watchdog_while_it_may_last(client, placed_call, t0):
+def test_an_answered_call_is_not_released_by_the_watchdog_while_it_may_last(client, twilio, placed_call, t0):
     import datetime
 
     from django.utils import timezone
 
+    backend, http = twilio
     post_status(client, placed_call, "in-progress")  # answered now (the webhook's clock is real)
     answered = timezone.now()
-    assert dialer.release_stale_contacts(now=answered + datetime.timedelta(minutes=30)) == 0
-    assert dialer.release_stale_contacts(now=answered + datetime.timedelta(minutes=66)) == 1
+    assert dialer.release_stale_contacts(now=answered + datetime.timedelta(minutes=30), backend=backend) == 0
+    assert not http.fetches()  # the lock still ran: nobody asked Twilio
+    http.calls[placed_call.call_sid] = {"status": "canceled", "duration": None}
+    assert dialer.release_stale_contacts(now=answered + datetime.timedelta(minutes=66), backend=backend) == 1
 
 
 def test_the_twilio_call_has_a_time_limit(twilio, placed_call):
     _, http = twilio
-    assert http.requests[0]["data"]["TimeLimit"] == 3600
+    assert http.creates()[0]["data"]["TimeLimit"] == 3600

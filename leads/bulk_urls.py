@@ -1,14 +1,18 @@
 from django.urls import path
 
 from leads import bulk_views
+from operations import bulk_views as flow
+
+LEADS = {"target": "leads"}
 
 app_name = "lead_bulk"
 
 urlpatterns = [
-    path("", bulk_views.builder, name="builder"),
-    path("params/", bulk_views.builder_params, name="params"),
-    path("count/", bulk_views.builder_count, name="count"),
-    path("preview/", bulk_views.builder_preview, name="preview"),
+    # The leads' bulk flow at its first address: the one flow of every target (operations.bulk_views).
+    path("", flow.builder, LEADS, name="builder"),
+    path("params/", flow.builder_params, LEADS, name="params"),
+    path("count/", flow.builder_count, LEADS, name="count"),
+    path("preview/", flow.builder_preview, LEADS, name="preview"),
     path("exports/<uuid:operation_id>/", bulk_views.export_download, name="export_download"),
     path("templates/", bulk_views.template_list, name="templates"),
     path("templates/new/", bulk_views.template_edit, name="template_create"),

@@ -1,11 +1,10 @@
 """The bulk operations on leads (seed 000): score, message, tags, stage, assign, export.
 
 Every type also answers `preview(records, ctx)`: what it would do to each record, as
-(status, reason, before, after) without writing anything, for the builder's dry run.
+(status, reason, before, after) without writing anything, for the bulk flow's dry run.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils import timezone
@@ -14,11 +13,13 @@ from rest_framework import serializers
 from accounts.models import Team
 from agents.models import Agent
 from leads import assignment, scoring, services
+from leads.bulk_forms import AssignForm
 from leads.forms import LeadFilterForm
 from leads.models import Lead, Stage, Timeline
 from leads.selectors import leads_matching
+from operations.field_types import SetFieldType
 from operations.models import ItemStatus
-from operations.registry import ExecutionContext, OperationType, Outcome, Target, register, register_target
+from operations.registry import OperationType, Outcome, Planned, Target, register, register_target
 
 
 def _allowed(membership):
@@ -38,109 +39,21 @@ LEADS = register_target(
         allowed=_allowed,
         filter_form=LeadFilterForm,
         select=leads_matching,
+        list_url_name="leads:list",
+        detail_url_name="leads:detail",
+        match_field="email",
         not_found_message="Lead not found",
         forbidden_message="Insufficient permissions to update lead",
     )
 )
 
 
-@dataclass(frozen=True)
-class Planned:
-    """What a type would do to one record: an ItemStatus value, why, and before → after."""
-
-    status: str
-    reason: str = ""
-    before: str = ""
-    after: str = ""
-
-
 class LeadOperationType(OperationType):
     target = "leads"
 
-    def preview(self, records: list, ctx: ExecutionContext) -> dict[int, Planned]:
-        """The dry run: never writes."""
-        raise NotImplementedError
 
-
-def _label(value, choices=None) -> str:
-    if value in (None, ""):
-        return "none"
-    return str(dict(choices).get(value, value)) if choices else str(value)
-
-
-# --- Setting one field (stage, owner, team) ---------------------------------------------
-
-
-class _FieldType(LeadOperationType):
-    """Set one lead field to a value; undo restores it where it still holds that value."""
-
-    reversible = True
-
-    def field(self, ctx) -> str:
-        raise NotImplementedError
-
-    def value(self, ctx):
-        raise NotImplementedError
-
-    def describe(self, value, ctx) -> str:
-        return _label(value)
-
-    def written(self, changes: list[tuple[int, object, object]], ctx) -> None:
-        """Hook: history rows for (lead id, old, new) changes."""
-
-    def preview(self, records, ctx):
-        field, value = self.field(ctx), self.value(ctx)
-        plans = {}
-        for record in records:
-            current = getattr(record, field)
-            if current == value:
-                plans[record.pk] = Planned(ItemStatus.SKIPPED, f"Already {self.describe(value, ctx)}")
-            else:
-                plans[record.pk] = Planned(
-                    ItemStatus.SUCCEEDED, "", self.describe(current, ctx), self.describe(value, ctx)
-                )
-        return plans
-
-    def apply(self, records, ctx):
-        field, value = self.field(ctx), self.value(ctx)
-        outcomes, changes = {}, []
-        for record in records:
-            current = getattr(record, field)
-            if current == value:
-                outcomes[record.pk] = Outcome(ItemStatus.SKIPPED, f"Already {self.describe(value, ctx)}")
-            else:
-                changes.append((record.pk, current, value))
-                outcomes[record.pk] = Outcome(ItemStatus.SUCCEEDED, before={field: current})
-        self._write(changes, field, ctx)
-        return outcomes
-
-    def undo(self, records, befores, ctx):
-        field, set_value = self.field(ctx), self.value(ctx)
-        outcomes, changes = {}, []
-        for record in records:
-            before = befores.get(record.pk) or {}
-            current = getattr(record, field)
-            if field not in before:
-                outcomes[record.pk] = Outcome(ItemStatus.SKIPPED, "Nothing recorded to restore")
-            elif current != set_value:
-                outcomes[record.pk] = Outcome(
-                    ItemStatus.SKIPPED, f"Changed since the operation (now {self.describe(current, ctx)})"
-                )
-            else:
-                changes.append((record.pk, current, before[field]))
-                outcomes[record.pk] = Outcome(ItemStatus.SUCCEEDED, before={field: current})
-        self._write(changes, field, ctx)
-        return outcomes
-
-    def _write(self, changes, field, ctx) -> None:
-        by_value = defaultdict(list)
-        for pk, _, new in changes:
-            by_value[new].append(pk)
-        now = timezone.now()
-        for new, pks in by_value.items():
-            Lead.objects.filter(pk__in=pks).update(**{field: new}, last_operation=ctx.operation, updated_at=now)
-        if changes:
-            self.written(changes, ctx)
+def _label(value) -> str:
+    return "none" if value in (None, "") else str(value)
 
 
 def _reason(ctx) -> str:
@@ -151,7 +64,7 @@ def _reason(ctx) -> str:
 
 
 @register
-class ChangeStage(_FieldType):
+class ChangeStage(LeadOperationType, SetFieldType):
     key = "change_stage"
     label = "Change stage"
     description = "Move leads to another stage, with a reason; written to each lead's stage history."
@@ -160,26 +73,20 @@ class ChangeStage(_FieldType):
         stage = serializers.ChoiceField(choices=Stage.choices)
         reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
-    def field(self, ctx):
-        return "stage"
-
-    def value(self, ctx):
-        return ctx.params["stage"]
-
-    def describe(self, value, ctx):
-        return _label(value, Stage.choices)
+    field_name = param = "stage"
 
     def written(self, changes, ctx):
         services.record_stage_changes(changes=changes, reason=_reason(ctx), user=ctx.user, operation=ctx.operation)
 
 
 @register
-class AssignLeads(_FieldType):
+class AssignLeads(LeadOperationType, SetFieldType):
     key = "assign"
     label = "Assign"
     create_action = "assign"  # the policy's assign: managers and admins
     description = "Assign leads to an agent (owner) or a team; agent changes go to the assignment trail."
     Params = assignment.AssignParams
+    form_class = AssignForm
 
     # Placing leads with agents (a strategy, or one agent) follows the capacity rules of
     # leads/assignment.py; unassigning and setting a team stay plain field changes.

@@ -7,10 +7,11 @@ from django.db import transaction
 from rest_framework import serializers
 
 from leads import exporting, messaging, services
+from leads.bulk_forms import MessageForm
 from leads.models import Channel, Message, MessageStatus, MessageTemplate
-from leads.operation_types import LeadOperationType, Planned
+from leads.operation_types import LeadOperationType
 from operations.models import ItemStatus
-from operations.registry import Outcome, register
+from operations.registry import Outcome, Planned, register
 
 # --- Message --------------------------------------------------------------------------
 
@@ -45,6 +46,7 @@ class MessageLeads(LeadOperationType):
     label = "Send message"
     description = "SMS or email from a template or ad-hoc text; each lead gets it once."
     Params = MessageParams
+    form_class = MessageForm
 
     def _plan(self, lead, ctx) -> tuple[Planned, str]:
         channel = ctx.params["channel"]

@@ -3,6 +3,7 @@ from django.shortcuts import render
 
 from leads.forms import LeadFilterForm
 from leads.selectors import DEFAULT_LEAD_SORT, LEAD_SORTS, assignment_history, lead_for, lead_page, stage_history
+from operations.forms import type_choices
 from web.list_pages import ListPage
 
 LEADS = ListPage(
@@ -19,7 +20,7 @@ LEADS = ListPage(
 
 @login_required
 def lead_list(request):
-    return LEADS.response(request)
+    return LEADS.response(request, type_choices=type_choices("leads", user=request.user, location=request.location))
 
 
 @login_required

@@ -6,17 +6,25 @@ item outcomes always say what really happened. Finished operations may be delete
 
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from accounts.admin import EstimatedCountPaginator, HistoryAdminMixin, TenantScopedAdmin
 from operations.models import FINAL_STATUSES, BulkOperation, BulkOperationItem
+from operations.registry import get_type
+
+
+def _type_of(operation):
+    try:
+        return get_type(operation.target, operation.operation_type)
+    except LookupError:
+        return None
 
 
 @admin.register(BulkOperation)
 class BulkOperationAdmin(TenantScopedAdmin):
     list_display = [
         "id",
-        "operation_type",
+        "type_label",
         "target",
         "status",
         "location",
@@ -41,7 +49,19 @@ class BulkOperationAdmin(TenantScopedAdmin):
             "Timing",
             {"fields": ["created_at", "scheduled_for", "started_at", "heartbeat_at", "completed_at", "cancelled_at"]},
         ),
-        ("Request", {"fields": ["parameters", "selection", "metadata", "idempotency_key", "request_fingerprint"]}),
+        (
+            "Request",
+            {
+                "fields": [
+                    "parameters_shown",
+                    "parameters",
+                    "selection",
+                    "metadata",
+                    "idempotency_key",
+                    "request_fingerprint",
+                ]
+            },
+        ),
         ("Related", {"fields": ["retry_of", "undo_of", "result_file"]}),
     ]
     readonly_fields = [
@@ -50,6 +70,19 @@ class BulkOperationAdmin(TenantScopedAdmin):
         for row in fieldset[1]["fields"]
         for field in (row if isinstance(row, tuple) else (row,))
     ]
+
+    @admin.display(description="Type", ordering="operation_type")
+    def type_label(self, operation):
+        op_type = _type_of(operation)
+        return op_type.label if op_type else operation.operation_type
+
+    @admin.display(description="Parameters (as the type shows them)")
+    def parameters_shown(self, operation):
+        op_type = _type_of(operation)
+        if op_type is None:
+            return "—"
+        rows = op_type.describe_parameters(operation.parameters, location=operation.location)
+        return format_html_join(format_html("<br>"), "{}: {}", rows) or "—"
 
     @admin.display(description="Items")
     def items_link(self, operation):

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.urls import reverse
 from rest_framework import serializers
 
 from accounts.models import Membership
@@ -25,6 +26,16 @@ class Outcome:
     status: str
     error: str = ""
     before: dict | None = None
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What a type would do to one record (its preview): an ItemStatus value, why, and before → after."""
+
+    status: str
+    reason: str = ""
+    before: str = ""
+    after: str = ""
 
 
 @dataclass
@@ -61,9 +72,21 @@ class Target:
     allowed: Callable[[Membership], models.Q | None]
     filter_form: type[ListFilterForm] | None = None
     select: Callable[..., models.QuerySet] | None = None
+    # A field pasted or uploaded values may name records by besides their IDs (leads: "email").
+    match_field: str = ""
+    # The pages of the records: the list (a URL name) and one record's (a URL name taking its id).
+    list_url_name: str = ""
+    detail_url_name: str = ""
     not_found_message: str = "Record not found"
     forbidden_message: str = "Insufficient permissions to update record"
     singular: str = "record"
+
+    @property
+    def list_url(self) -> str:
+        return reverse(self.list_url_name) if self.list_url_name else ""
+
+    def record_url(self, pk) -> str:
+        return reverse(self.detail_url_name, args=[pk]) if self.detail_url_name else ""
 
     def matching(self, location, filters: dict) -> models.QuerySet:
         """The records a filters dict (the API's, a stored selection) selects.
@@ -111,6 +134,37 @@ class OperationType:
 
     class Params(serializers.Serializer):
         """The parameters this type takes; override with the type's own fields."""
+
+    # The pages' parameter form: None for the one operations.params_forms generates from Params; a type
+    # sets its own (an operations.params_forms.ParamsForm) only for a richer widget than that one.
+    form_class: ClassVar[type | None] = None
+
+    def params_form(self, data=None, *, location):
+        """The parameter form every page shows for this type (prefix "params")."""
+        from operations.params_forms import OperationParamsForm
+
+        return (self.form_class or OperationParamsForm)(data, op_type=self, location=location)
+
+    def describe_parameters(self, params, *, location) -> list[tuple[str, str]]:
+        """(label, shown value) of stored parameters: the live page, admin and history show these."""
+        from operations.params_forms import describe_parameters
+
+        return describe_parameters(op_type=self, params=params, location=location)
+
+    def question(self, records: str, params: dict) -> str:
+        """The confirm step's question ("Delete 12 tickets?"); "" leaves it to the parameter form."""
+        return ""
+
+    def preview(self, records: list, ctx: "ExecutionContext") -> dict[int, Planned]:
+        """The dry run (never writes): by default every record changes as change() says."""
+        from operations.models import ItemStatus
+
+        return {record.pk: Planned(ItemStatus.SUCCEEDED, "", *self.change(record, ctx)) for record in records}
+
+    def change(self, record, ctx: "ExecutionContext") -> tuple[str, str]:
+        """One record's (before, after) as text; by default no before, and the parameters as after."""
+        shown = self.describe_parameters(ctx.params, location=ctx.location)
+        return "", "; ".join(f"{label}: {value}" for label, value in shown) or self.label
 
     def queryset(self, target: Target, location, *, undo: bool) -> models.QuerySet:
         """The records this type may act on; a soft-delete type widens it for its undo."""
@@ -177,6 +231,11 @@ def register(cls: type[OperationType]) -> type[OperationType]:
     """Class decorator: make an operation type available to the engine."""
     _types[(cls.target, cls.key)] = cls()
     return cls
+
+
+def unregister(cls: type[OperationType]) -> None:
+    """Take a type out of the registry again (a test's throwaway type)."""
+    _types.pop((cls.target, cls.key), None)
 
 
 def get_target(key: str) -> Target:

@@ -1,14 +1,18 @@
 from django.urls import path
 
-from operations import views
+from operations import bulk_views, views
 
 app_name = "operations"
 
 urlpatterns = [
     path("", views.operation_list, name="list"),
     path("tickets/bulk/form/", views.tickets_bulk_form, name="tickets-bulk-form"),
-    path("tickets/bulk/confirm/", views.tickets_bulk_confirm, name="tickets-bulk-confirm"),
+    path("tickets/bulk/confirm/", views.tickets_bulk_form, name="tickets-bulk-confirm"),
     path("tickets/bulk/create/", views.tickets_bulk_create, name="tickets-bulk-create"),
+    path("<slug:target>/bulk/", bulk_views.builder, name="builder"),
+    path("<slug:target>/bulk/params/", bulk_views.builder_params, name="builder-params"),
+    path("<slug:target>/bulk/count/", bulk_views.builder_count, name="builder-count"),
+    path("<slug:target>/bulk/preview/", bulk_views.builder_preview, name="builder-preview"),
     path("<uuid:operation_id>/", views.operation_detail, name="detail"),
     path("<uuid:operation_id>/progress/", views.operation_progress, name="progress"),
     path("<uuid:operation_id>/items/", views.operation_items, name="items"),

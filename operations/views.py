@@ -1,11 +1,9 @@
-"""Pages of bulk operations: history, the live page and its actions, and the ticket bulk flow."""
+"""Pages of bulk operations: history, the live page and its actions."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -13,26 +11,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from accounts.policy import Action
-from operations import engine, form_keys, results
+from operations import bulk_views, engine, form_keys, results
 from operations.errors import (
     IdempotencyConflict,
-    InvalidInput,
     InvalidTransition,
     OperationError,
-    TooManyActiveOperations,
     messages_for,
 )
-from operations.forms import (
-    BulkSelection,
-    HistoryFilterForm,
-    OperationParamsForm,
-    describe_parameters,
-    type_choices,
-)
+from operations.forms import HistoryFilterForm
 from operations.models import BulkOperation, ItemStatus, OperationStatus
+from operations.params_forms import PARAMS_PREFIX
 from operations.registry import get_target, get_type
 from operations.selectors import estimate_completion, visible_operations
-from web.list_filters import stored_filters
 
 HISTORY_PER_PAGE = 25
 ITEMS_PER_PAGE = 25
@@ -114,13 +104,14 @@ def _live_context(request, operation: BulkOperation) -> dict:
     }
 
 
-def _existing_record_ids(operation: BulkOperation, object_ids: list[int]) -> set[int]:
-    """Which of these ids are records of the operation's location that still exist."""
+def _record_urls(operation: BulkOperation, object_ids: list[int]) -> dict[int, str]:
+    """The pages of those of these records that still exist in the operation's location."""
     try:
         target = get_target(operation.target)
     except LookupError:
-        return set()
-    return set(target.records(operation.location).filter(pk__in=object_ids).values_list("pk", flat=True))
+        return {}
+    existing = target.records(operation.location).filter(pk__in=object_ids).values_list("pk", flat=True)
+    return {pk: target.record_url(pk) for pk in existing}
 
 
 def _items_context(request, operation: BulkOperation) -> dict:
@@ -132,11 +123,11 @@ def _items_context(request, operation: BulkOperation) -> dict:
         items = items.filter(status=status)
     page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    existing = _existing_record_ids(operation, [item.object_id for item in rows])
+    urls = _record_urls(operation, [item.object_id for item in rows])
     return {
         "operation": operation,
         "items_page": page,
-        "item_rows": [(item, item.object_id in existing) for item in rows],
+        "item_rows": [(item, urls.get(item.object_id, "")) for item in rows],
         "item_status": status,
         "item_filters": ITEM_FILTERS,
         "item_status_label": dict(ItemStatus.choices).get(status, ""),
@@ -175,7 +166,7 @@ def operation_detail(request, operation_id):
     operation = _operation_or_404(request, operation_id)
     try:
         op_type = get_type(operation.target, operation.operation_type)
-        parameters = describe_parameters(op_type=op_type, params=operation.parameters, location=operation.location)
+        parameters = op_type.describe_parameters(operation.parameters, location=operation.location)
     except LookupError:
         parameters = [(name, str(value)) for name, value in operation.parameters.items()]
     context = {**_live_context(request, operation), **_items_context(request, operation), "parameters": parameters}
@@ -342,146 +333,23 @@ def operation_start(request, operation_id):
     return _run_action(request, operation_id, "start", perform)
 
 
-# --- The tickets list's bulk flow: action → parameters → confirm with the count → create ----
-
-TICKETS = "tickets"
-
-
-def _bulk_type(request, data):
-    """The chosen ticket operation type, or None when it is unknown or the policy does not let this user start it."""
-    key = data.get("operation_type", "")
-    if key not in dict(type_choices(TICKETS, user=request.user, location=request.location)):
-        return None
-    return get_type(TICKETS, key)
-
-
-def _bulk_render(request, template: str, context: dict, *, status: int = 200):
-    """The partial for HTMX (swapped into the bulk bar), else the full page around it.
-
-    HTMX gets invalid input as a 422, which the partial's data-swap-statuses let static/js/app.js
-    swap in (a 400 would be taken over by django-htmx's debug error page, and htmx swaps no
-    error by default).
-    """
-    choices = type_choices(TICKETS, user=request.user, location=request.location)
-    context = {"type_choices": choices, "target_label": _target_label(TICKETS), **context}
-    if request.htmx:
-        status = 422 if status == 400 else status
-        return render(request, f"operations/_{template}.html", context, status=status)
-    return render(request, f"operations/{template}.html", context, status=status)
+# --- The first addresses of the tickets list's bulk bar: now the one bulk flow (operations.bulk_views) ---
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def tickets_bulk_form(request):
-    """The chosen type's parameter form; POST pre-fills it (the confirm step's Back)."""
+    """The bar's parameter and confirm steps: the tickets' bulk page, with the selection, type and parameters."""
     data = request.POST if request.method == "POST" else request.GET
-    op_type = _bulk_type(request, data)
-    selection = BulkSelection(data)
-    if op_type is None or request.location is None:
-        return _bulk_render(request, "bulk_params", {"op_type": None, "selection": selection})
-    form = OperationParamsForm(data if request.method == "POST" else None, op_type=op_type, location=request.location)
-    if request.method == "POST":
-        form.errors.clear()  # Pre-filled, not yet submitted: no errors to show.
-    return _bulk_render(request, "bulk_params", {"op_type": op_type, "form": form, "selection": selection})
-
-
-def _bulk_selection(request, selection: BulkSelection) -> tuple[dict, int, str]:
-    """(create_operation's selection: {"ids": …} or {"filters": …}, the count, an error)."""
-    location = request.location
-    if selection.select_all:
-        target = get_target(TICKETS)
-        try:
-            cleaned = target.filter_form.parse_query(selection.filter_query, location=location)
-        except ValidationError:
-            return {}, 0, "The list's filters are not valid any more; go back to the list and select again."
-        count = target.select(location=location, filters=cleaned).count()
-        if not count:
-            return {}, 0, "No tickets match this filter any more."
-        if count > settings.BULK_MAX_IDS:
-            return {}, count, f"At most {settings.BULK_MAX_IDS:,} tickets per operation; {count:,} match this filter."
-        return {"filters": stored_filters(cleaned)}, count, ""
-    ids = selection.ids()
-    if selection.errors:
-        return {}, 0, selection.errors[0]
-    if not ids:
-        return {}, 0, "Select at least one ticket."
-    return {"ids": ids}, len(ids), ""
-
-
-def _bulk_step(request):
-    """Validate the posted type, parameters and selection: (context, status)."""
-    op_type = _bulk_type(request, request.POST)
-    selection = BulkSelection(request.POST)
-    if op_type is None or request.location is None:
-        return {"op_type": None, "selection": selection}, 400
-    form = OperationParamsForm(request.POST, op_type=op_type, location=request.location)
-    context = {"op_type": op_type, "form": form, "selection": selection}
-    if not form.is_valid():
-        return context, 400
-    try:
-        params = op_type.validate(form.params(), location=request.location, user=request.user)
-    except InvalidInput as exc:
-        form.add_operation_errors(exc)
-        return context, 400
-    chosen, count, error = _bulk_selection(request, selection)
-    if error:
-        context["selection_error"] = error
-        return context, 400
-    target = get_target(TICKETS)
-    context.update(
-        params=params,
-        chosen=chosen,
-        count=count,
-        question=form.confirmation(count=count, singular=target.singular, plural=target.label.lower()),
-    )
-    return context, 200
-
-
-@login_required
-@require_POST
-def tickets_bulk_confirm(request):
-    context, status = _bulk_step(request)
-    template = "bulk_confirm" if status == 200 else "bulk_params"
-    return _bulk_render(request, template, context, status=status)
+    query = QueryDict(mutable=True)
+    for name, values in data.lists():
+        if name in ("operation_type", "ids", "select_all", "filter_query") or name.startswith(PARAMS_PREFIX + "-"):
+            query.setlist(name, values)
+    return _go(request, f"{reverse('operations:builder', args=['tickets'])}?{query.urlencode()}")
 
 
 @login_required
 @require_POST
 def tickets_bulk_create(request):
-    key, fingerprint = form_keys.posted_key(request), form_keys.fingerprint(request)
-    conflict = False
-    try:
-        earlier = engine.replayed_operation(user=request.user, idempotency_key=key, fingerprint=fingerprint)
-    except IdempotencyConflict:
-        earlier, conflict = None, True
-    if earlier is not None:  # the same confirmation again: a double click, Back then Confirm, a reload
-        messages.info(request, form_keys.ALREADY_STARTED)
-        return _done(request, earlier)
-    context, status = _bulk_step(request)
-    if status != 200:
-        return _bulk_render(request, "bulk_params", context, status=status)
-    if conflict:  # asked again with a fresh key: confirmed again, it is a new intent
-        context.update(selection_error=form_keys.CHANGED_AFTER_SUBMIT, form_key_fresh=True)
-        return _bulk_render(request, "bulk_confirm", context, status=400)
-    selection: BulkSelection = context["selection"]
-    metadata = {"description": context["question"].rstrip("?"), "source": "tickets list"}
-    if selection.select_all:
-        metadata["filter_query"] = selection.filter_query
-    try:
-        operation, _ = engine.create_operation(
-            user=request.user,
-            location=request.location,
-            target=TICKETS,
-            operation_type=context["op_type"].key,
-            params=context["params"],
-            metadata=metadata,
-            idempotency_key=key,
-            fingerprint=fingerprint,
-            **{name: list(value) if name == "ids" else value for name, value in context["chosen"].items()},
-        )
-    except OperationError as exc:
-        context["selection_error"] = " ".join(messages_for(exc))
-        status = 429 if isinstance(exc, TooManyActiveOperations) else 400
-        return _bulk_render(request, "bulk_confirm", context, status=status)
-    messages.success(request, f"{context['question'].rstrip('?')}: the operation is queued.")
-    return _done(request, operation)
+    """The bar's create step: the bulk page's run, which takes the bar's selection as it is."""
+    return bulk_views.builder(request, "tickets")

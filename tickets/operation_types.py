@@ -8,7 +8,7 @@ from agents.capacity import DIRECT_AVAILABILITIES, Room, full_message, loads_for
 from agents.models import Agent
 from operations.field_types import SetFieldType
 from operations.models import ItemStatus
-from operations.registry import OperationType, Outcome, Target, register, register_target
+from operations.registry import OperationType, Outcome, Planned, Target, register, register_target
 from tickets.forms import TicketFilterForm
 from tickets.models import CLOSED_STATUSES, Category, Comment, Priority, Status, Ticket, TicketAssignment
 from tickets.selectors import tickets_matching
@@ -31,6 +31,8 @@ TICKETS = register_target(
         allowed=_allowed,
         filter_form=TicketFilterForm,
         select=tickets_matching,
+        list_url_name="tickets:list",
+        detail_url_name="tickets:detail",
         not_found_message="Ticket not found",
         forbidden_message="Insufficient permissions to update ticket",
     )
@@ -42,7 +44,7 @@ class UpdateStatus(SetFieldType):
     key = "update_status"
     label = "Update status"
     target = "tickets"
-    field = param = "status"
+    field_name = param = "status"
 
     class Params(serializers.Serializer):
         status = serializers.ChoiceField(choices=Status.choices)
@@ -53,7 +55,7 @@ class UpdatePriority(SetFieldType):
     key = "update_priority"
     label = "Update priority"
     target = "tickets"
-    field = param = "priority"
+    field_name = param = "priority"
 
     class Params(serializers.Serializer):
         priority = serializers.ChoiceField(choices=Priority.choices)
@@ -64,7 +66,7 @@ class UpdateCategory(SetFieldType):
     key = "update_category"
     label = "Update category"
     target = "tickets"
-    field = param = "category"
+    field_name = param = "category"
 
     class Params(serializers.Serializer):
         category = serializers.ChoiceField(choices=Category.choices)
@@ -94,6 +96,21 @@ class Assign(OperationType):
     target = "tickets"
     reversible = True
     Params = AgentParams
+
+    def preview(self, records, ctx):
+        agent_id = ctx.params["agent_id"]
+        agents = Agent.objects.filter(pk__in={agent_id, *(t.assignee_id for t in records)} - {None})
+        names = {agent.pk: str(agent) for agent in agents.select_related("user")}
+
+        def shown(pk):
+            return names.get(pk, f"#{pk}") if pk else "unassigned"
+
+        return {
+            t.pk: Planned(ItemStatus.SKIPPED, f"Already {shown(agent_id)}")
+            if t.assignee_id == agent_id
+            else Planned(ItemStatus.SUCCEEDED, "", shown(t.assignee_id), shown(agent_id))
+            for t in records
+        }
 
     def apply(self, records, ctx):
         agent_id = ctx.params["agent_id"]
@@ -180,6 +197,13 @@ class AddComment(OperationType):
         body = serializers.CharField(max_length=10_000, trim_whitespace=True)
         is_internal = serializers.BooleanField(default=False)
 
+    def question(self, records, params):
+        return f"Add {'an internal comment' if params.get('is_internal') else 'a comment'} to {records}?"
+
+    def change(self, record, ctx):
+        kind = "Internal comment" if ctx.params.get("is_internal") else "Comment"
+        return "", f"{kind}: {ctx.params['body']}"
+
     def apply(self, records, ctx):
         Comment.objects.bulk_create(
             Comment(
@@ -217,6 +241,12 @@ class DeleteTickets(OperationType):
     target = "tickets"
     description = "Soft delete: the tickets disappear from lists and can be restored by undo."
     reversible = True
+
+    def question(self, records, params):
+        return f"Delete {records}?"
+
+    def change(self, record, ctx):
+        return record.get_status_display(), "deleted"
 
     def queryset(self, target, location, *, undo):
         return Ticket.objects.filter(location=location) if undo else target.records(location)

@@ -38,10 +38,10 @@ from accounts.models import Role
 from agents.capacity import loads_for
 from agents.models import Agent, Availability
 from leads.assignment import assign_lead
-from leads.bulk_forms import PARAM_FORMS
 from leads.models import Lead, LeadAssignment
 from operations import engine
 from operations.models import OperationStatus
+from operations.params_forms import ParamsForm
 from operations.registry import get_type, targets, types_for
 from tests import factories
 from tickets.assignment import assign_ticket
@@ -297,10 +297,6 @@ def _editable_person_fields(form_class) -> list[str]:
     ]
 
 
-# Page forms whose values become a bulk operation's parameters: the engine runs them, see (c).
-OPERATION_PARAM_FORMS = set(PARAM_FORMS.values())
-
-
 def test_no_project_form_edits_an_owner_or_assignee():
     form_classes = _project_form_classes()
     assert len(form_classes) >= 10
@@ -312,7 +308,7 @@ def test_no_project_form_edits_an_owner_or_assignee():
         name = f"{form_class.__module__}.{form_class.__qualname__}"
         assert not _editable_person_fields(form_class), f"{name} edits an owner or assignee"
         naming = set(form_class.base_fields) & AGENT_FIELDS
-        assert not naming or issubclass(form_class, ListFilterForm) or form_class in OPERATION_PARAM_FORMS, (
+        assert not naming or issubclass(form_class, (ListFilterForm, ParamsForm)), (
             f"{name} has {naming}: route it through the assignment service and cover it in tests/assignment"
         )
 

@@ -96,6 +96,8 @@ def url_of(route: str, records: dict) -> str:
         name = match.group("name")
         if name == "action":
             return "delete"
+        if name == "target":  # the bulk flow's target
+            return "tickets"
         segment = route[: match.start()].rstrip("/").rsplit("/", 1)[-1]
         return str(records[PK_OWNERS[segment] if name == "pk" else KWARG_OWNERS[name]].pk)
 

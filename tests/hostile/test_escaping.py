@@ -137,7 +137,7 @@ def test_admin_pages_show_user_text_escaped(page, hostile, client_for):
 # --- Input reflected in error messages and notices ------------------------------------------------
 
 
-BUILDER = {"operation_type": "change_stage", "p-stage": "won", "p-reason": ""}
+BUILDER = {"operation_type": "change_stage", "params-stage": "won", "params-reason": ""}
 
 
 def test_unknown_pasted_ids_are_listed_escaped(client_for, manager, location):
@@ -203,19 +203,19 @@ def test_the_message_dry_run_shows_the_rendered_text_escaped(client_for, manager
             "operation_type": "message",
             "method": "ids",
             "pasted_ids": str(lead.pk),
-            "p-channel": "sms",
-            "p-body": "Hi {first_name}",
+            "params-channel": "sms",
+            "params-body": "Hi {first_name}",
         },
     )
     assert response.context["preview"] is not None
     assert_shown_escaped(response.content.decode())
 
 
-def test_the_ticket_bulk_confirmation_shows_the_comment_escaped(client_for, manager, location):
+def test_the_ticket_bulk_preview_shows_the_comment_escaped(client_for, manager, location):
     ticket = factories.make_ticket(location)
     response = client_for(manager).post(
-        "/operations/tickets/bulk/confirm/",
-        {"operation_type": "add_comment", "ids": [ticket.pk], "params-body": XSS},
+        "/operations/tickets/bulk/preview/",
+        {"operation_type": "add_comment", "method": "ids", "pasted_ids": str(ticket.pk), "params-body": XSS},
     )
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.context["preview"].sample
     assert_shown_escaped(response.content.decode())

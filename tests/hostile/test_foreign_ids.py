@@ -171,7 +171,7 @@ def test_their_lead_emails_in_an_uploaded_file_match_nothing(client_for, manager
         {
             "operation_type": "change_stage",
             "method": "file",
-            "p-stage": "won",
+            "params-stage": "won",
             "upload": SimpleUploadedFile("i.csv", ids),
         },
     )
@@ -180,20 +180,20 @@ def test_their_lead_emails_in_an_uploaded_file_match_nothing(client_for, manager
     assert SECRET not in response.content.decode()
 
 
-@pytest.mark.parametrize(("field", "record"), [("p-template", "template"), ("p-agent", "agent")])
+@pytest.mark.parametrize(("field", "record"), [("params-template", "template"), ("params-agent", "agent")])
 def test_the_builder_refuses_their_template_or_agent(field, record, client_for, manager, mine, theirs):
     data = {
         "operation_type": "message" if record == "template" else "assign",
         "method": "ids",
         "pasted_ids": str(mine["lead"].pk),
-        "p-channel": "sms",
-        "p-assign_to": "agent",
+        "params-channel": "sms",
+        "params-assign_to": "agent",
         field: theirs[record].pk,
         "action": "run",
     }
     response = client_for(manager).post("/leads/bulk/", data)
     assert response.status_code == 400
-    assert response.context["params_form"].errors[field.removeprefix("p-")]
+    assert response.context["params_form"].errors[field.removeprefix("params-")]
     assert SECRET not in response.content.decode()
     assert_untouched(mine, theirs)
 

@@ -63,9 +63,9 @@ def test_the_builder_refuses_to_run_it(text, client_for, manager, lead):
         "operation_type": "message",
         "method": "ids",
         "pasted_ids": str(lead.pk),
-        "p-channel": "email",
-        "p-subject": text,
-        "p-body": "Hi",
+        "params-channel": "email",
+        "params-subject": text,
+        "params-body": "Hi",
         "action": "run",
     }
     response = client_for(manager).post("/leads/bulk/", data)

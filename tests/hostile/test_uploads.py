@@ -17,7 +17,7 @@ from operations.models import BulkOperation
 from tests.factories import make_lead
 from tests.hostile import files
 
-BUILDER_FIELDS = {"operation_type": "change_stage", "method": "file", "p-stage": "qualified", "p-reason": ""}
+BUILDER_FIELDS = {"operation_type": "change_stage", "method": "file", "params-stage": "qualified", "params-reason": ""}
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ URL = "/leads/bulk/"
 
 
 def post(client, path, data, **extra):
-    base = {"operation_type": "change_stage", "method": "ids", "p-stage": "qualified", "p-reason": ""}
+    base = {"operation_type": "change_stage", "method": "ids", "params-stage": "qualified", "params-reason": ""}
     return client.post(path, {**base, **data}, **extra)
 
 
@@ -33,9 +33,9 @@ def test_builder_requires_login(client):
 
 def test_param_form_is_swapped_per_type(client_for, manager):
     response = client_for(manager).get(URL + "params/", {"operation_type": "export"}, HTTP_HX_REQUEST="true")
-    assert 'name="p-format"' in response.text and 'name="p-fields"' in response.text
+    assert 'name="params-format"' in response.text and 'name="params-fields"' in response.text
     response = client_for(manager).get(URL + "params/", {"operation_type": "message"}, HTTP_HX_REQUEST="true")
-    assert 'name="p-channel"' in response.text and 'name="p-template"' in response.text
+    assert 'name="params-channel"' in response.text and 'name="params-template"' in response.text
 
 
 def test_count_reports_pasted_ids_and_unknown_ones(client_for, manager, location, other_location):
@@ -101,7 +101,7 @@ def test_preview_of_add_tags_creates_no_tag(client_for, manager, location):
     response = post(
         client_for(manager),
         URL + "preview/",
-        {"operation_type": "add_tags", "p-tags": "brand-new", "pasted_ids": str(lead.pk)},
+        {"operation_type": "add_tags", "params-tags": "brand-new", "pasted_ids": str(lead.pk)},
     )
     assert response.context["preview"].counts["succeeded"] == 1
     assert not Tag.objects.exists()
@@ -112,7 +112,12 @@ def test_preview_shows_rendered_message(client_for, manager, location):
     response = post(
         client_for(manager),
         URL + "preview/",
-        {"operation_type": "message", "p-channel": "sms", "p-body": "Hi {first_name}", "pasted_ids": str(lead.pk)},
+        {
+            "operation_type": "message",
+            "params-channel": "sms",
+            "params-body": "Hi {first_name}",
+            "pasted_ids": str(lead.pk),
+        },
     )
     assert response.context["preview"].sample[0].after == "Hi Ana"
 
@@ -122,7 +127,12 @@ def test_preview_reports_invalid_template_text(client_for, manager, location):
     response = post(
         client_for(manager),
         URL + "preview/",
-        {"operation_type": "message", "p-channel": "sms", "p-body": "{email.__class__}", "pasted_ids": str(lead.pk)},
+        {
+            "operation_type": "message",
+            "params-channel": "sms",
+            "params-body": "{email.__class__}",
+            "pasted_ids": str(lead.pk),
+        },
     )
     assert response.status_code == 200
     assert any("Unknown placeholder" in e for e in response.context["errors"])
@@ -178,7 +188,7 @@ def test_select_all_from_list_runs_on_filter(client_for, manager, location):
 
 def test_bad_parameters_rerender_with_errors(client_for, manager, location):
     lead = make_lead(location)
-    response = post(client_for(manager), URL, {"pasted_ids": str(lead.pk), "p-stage": "bogus"})
+    response = post(client_for(manager), URL, {"pasted_ids": str(lead.pk), "params-stage": "bogus"})
     assert response.status_code == 400
     assert not BulkOperation.objects.exists()
 
@@ -203,13 +213,13 @@ def test_template_pages_render(client_for, manager, path):
 @pytest.mark.parametrize(
     ("operation_type", "params"),
     [
-        ("score", {"p-budget": "300000", "p-timeline": "immediate"}),
-        ("message", {"p-channel": "email", "p-subject": "Hi", "p-body": "Hello {first_name}"}),
-        ("add_tags", {"p-tags": "vip, q1"}),
-        ("remove_tags", {"p-tags": "vip"}),
-        ("change_stage", {"p-stage": "won", "p-reason": "Signed"}),
-        ("assign", {"p-assign_to": "team", "p-team": ""}),
-        ("export", {"p-format": "csv", "p-fields": ["id", "email"]}),
+        ("score", {"params-budget": "300000", "params-timeline": "immediate"}),
+        ("message", {"params-channel": "email", "params-subject": "Hi", "params-body": "Hello {first_name}"}),
+        ("add_tags", {"params-tags": "vip, q1"}),
+        ("remove_tags", {"params-tags": "vip"}),
+        ("change_stage", {"params-stage": "won", "params-reason": "Signed"}),
+        ("assign", {"params-assign_to": "team", "params-team": ""}),
+        ("export", {"params-format": "csv", "params-fields": ["id", "email"]}),
     ],
 )
 def test_every_type_runs_end_to_end_from_the_builder(

@@ -18,7 +18,7 @@ URL = reverse("lead_bulk:builder")
 def builder_form(client, **fields) -> dict:
     """What the browser sends: the rendered form's key and the fields the user filled in."""
     key = rendered_key(client.get(URL).content.decode())
-    return {"form_key": key, "operation_type": "change_stage", "method": "ids", "p-stage": "qualified", **fields}
+    return {"form_key": key, "operation_type": "change_stage", "method": "ids", "params-stage": "qualified", **fields}
 
 
 @pytest.mark.parametrize("action", ["run", "draft"])
@@ -43,7 +43,7 @@ def test_the_same_sms_is_not_sent_twice(client_for, manager, location):
         client,
         operation_type="message",
         pasted_ids=str(lead.pk),
-        **{"p-channel": Channel.SMS, "p-body": "Hi {first_name}"},
+        **{"params-channel": Channel.SMS, "params-body": "Hi {first_name}"},
     )
 
     client.post(URL, data)
@@ -104,7 +104,7 @@ def test_back_then_execute_again_lands_on_the_first_operation(tmp_path, location
         log_in(page, base, user)
         page.goto(base + URL)
         page.fill("#id_pasted_ids", str(lead.pk))
-        page.select_option("select[name=p-stage]", "contacted")
+        page.select_option("select[name=params-stage]", "contacted")
         page.click("button[value=run]")
         page.wait_for_url("**/operations/*/")
         first_url = page.url

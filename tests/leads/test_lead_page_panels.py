@@ -31,9 +31,9 @@ def test_outsider_cannot_see_lead_page_panels(client_for, outsider, location):
 def test_bulk_bar_sends_selection_to_builder(client_for, manager, location):
     make_lead(location)
     text = client_for(manager).get("/leads/").text
-    assert 'action="/leads/bulk/"' in text
+    assert 'action="/operations/leads/bulk/"' in text
     lead = make_lead(location)
     response = client_for(manager).get("/leads/bulk/", {"ids": [lead.pk], "operation_type": "add_tags"})
     form = response.context["form"]
     assert form.initial["method"] == "list" and form.initial["ids"] == str(lead.pk)
-    assert 'name="p-tags"' in response.text
+    assert 'name="params-tags"' in response.text

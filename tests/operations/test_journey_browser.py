@@ -1,4 +1,4 @@
-"""A manager's whole bulk-operation journey on leads in a real chromium, against daphne and a real worker.
+"""A manager's whole bulk-operation journeys on leads and tickets in a real chromium, against daphne and a real worker.
 
 Log in, filter the leads list, select all matching, change their stage from the builder,
 watch the live page reach 100 % without a reload, undo it; then cancel a large operation
@@ -14,6 +14,7 @@ from operations.models import BulkOperation, ItemStatus, OperationStatus
 from tests import factories
 from tests.operations.test_pages_browser import log_in, web_server
 from tests.workers import running_workers, sqlite_file_database, wait_until
+from tickets.models import Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.workers, pytest.mark.django_db(transaction=True)]
 
@@ -50,8 +51,8 @@ def test_filter_select_all_change_stage_watch_live_then_undo(tmp_path, location,
 
         page.wait_for_url("**/leads/bulk/**")
         page.wait_for_selector("#builder-count >> text=150")
-        page.select_option("select[name=p-stage]", "contacted")
-        page.fill("[name=p-reason]", "Called in the spring campaign")
+        page.select_option("select[name=params-stage]", "contacted")
+        page.fill("[name=params-reason]", "Called in the spring campaign")
         page.click("text=Preview (dry run)")
         page.wait_for_selector("#builder-preview table")
         assert "Contacted" in page.inner_text("#builder-preview")
@@ -77,6 +78,53 @@ def test_filter_select_all_change_stage_watch_live_then_undo(tmp_path, location,
         undo = BulkOperation.objects.get(undo_of=operation)
         assert undo.successful == MATCHING, pool.output()
         assert set(Lead.objects.filter(pk__in=[lead.pk for lead in new]).values_list("stage", flat=True)) == {Stage.NEW}
+
+
+def test_tickets_pasted_ids_preview_run_live_then_undo(tmp_path, location, user, browser_page):
+    """Tickets through the same flow: IDs pasted, a preview with before → after, run, watch, undo."""
+    page = browser_page
+    chosen = [factories.make_ticket(location, status="open") for _ in range(30)]
+    other = factories.make_ticket(location, status="open")
+    with (
+        sqlite_file_database(tmp_path),
+        running_workers(1, env={"BULK_CHUNK_SIZE": "10"}) as pool,
+        web_server(tmp_path, cluster_name=pool.cluster_name) as base,
+    ):
+        log_in(page, base, user)
+        page.goto(base + reverse("tickets:list"))
+        page.check(f"[data-select-row][value='{other.pk}']")
+        page.select_option("#bulk-operation-type", "update_status")
+        page.click("#bulk-form button[type=submit]")
+
+        page.wait_for_url("**/operations/tickets/bulk/**")
+        page.check("input[name=method][value=ids]")
+        page.fill("#id_pasted_ids", "\n".join(str(t.pk) for t in chosen) + "\n999999")
+        page.wait_for_selector("#builder-count >> text=30")
+        assert "1 not found: 999999" in page.inner_text("#builder-count")
+        page.select_option("select[name=params-status]", "resolved")
+        page.click("text=Preview (dry run)")
+        page.wait_for_selector("#builder-preview table")
+        assert page.inner_text("#bulk-question") == "Update status of 30 tickets to Resolved?"
+        assert "Open" in page.inner_text("#builder-preview tbody") and "Resolved" in page.inner_text(
+            "#builder-preview tbody"
+        )
+        page.click("button[value=run]")
+
+        page.wait_for_url("**/operations/*/")
+        page.wait_for_selector("#operation-live[data-final='1']", timeout=60_000)
+        operation = BulkOperation.objects.get(target="tickets")
+        assert (operation.successful, operation.failed) == (30, 0), pool.output()
+        assert set(Ticket.objects.filter(pk__in=[t.pk for t in chosen]).values_list("status", flat=True)) == {
+            "resolved"
+        }
+        assert Ticket.objects.get(pk=other.pk).status == "open"
+
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.click("#operation-live a:has-text('Undo')")
+        page.wait_for_url(lambda url: "/undo/" not in url and str(operation.pk) not in url)
+        page.wait_for_selector("#operation-live[data-final='1']", timeout=60_000)
+        assert BulkOperation.objects.get(undo_of=operation).successful == 30, pool.output()
+        assert set(Ticket.objects.filter(pk__in=[t.pk for t in chosen]).values_list("status", flat=True)) == {"open"}
 
 
 def test_cancel_a_large_operation_while_a_worker_runs_it(tmp_path, location, user, browser_page):

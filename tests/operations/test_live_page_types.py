@@ -16,8 +16,8 @@ from rest_framework import serializers
 from accounts.models import Team
 from agents.models import Agent
 from operations import engine
-from operations.forms import OperationParamsForm, _form_field, describe_parameters
 from operations.models import OperationStatus
+from operations.params_forms import OperationParamsForm, _form_field, describe_parameters
 from operations.registry import OperationType, get_type, targets, types_for
 from tests import factories
 

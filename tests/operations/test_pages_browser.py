@@ -98,14 +98,17 @@ def log_in(page, base, user):
 
 
 def choose_all_and_confirm(page, base):
+    """From the tickets list's bar to the bulk page, its preview, and Execute."""
     page.goto(base + reverse("tickets:list") + "?status=open")
     page.check("[data-select-page]")
     page.click("[data-select-all-matching]")
     page.select_option("#bulk-operation-type", "update_status")
+    page.click("#bulk-form button[type=submit]")
+    page.wait_for_url("**/operations/tickets/bulk/**")
     page.select_option("select[name=params-status]", "resolved")
-    page.click("#bulk-params button:has-text('Continue')")
+    page.click("text=Preview (dry run)")
     question = page.inner_text("#bulk-question")
-    page.click("#bulk-params button:has-text('Confirm')")
+    page.click("button[value=run]")
     page.wait_for_url("**/operations/*/")
     return question
 

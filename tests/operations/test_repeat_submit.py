@@ -36,18 +36,20 @@ def detail(operation) -> str:
     return reverse("operations:detail", args=[operation.pk])
 
 
-# --- The tickets list's bulk bar -----------------------------------------------------------
+# --- The tickets' bulk flow (the one flow of every target) --------------------------------
+
+TICKETS_BULK = reverse("operations:builder", args=["tickets"])
 
 
-def test_confirming_the_tickets_bulk_bar_twice_makes_one_operation(client_for, manager, location):
+def test_running_the_tickets_bulk_flow_twice_makes_one_operation(client_for, manager, location):
     tickets = [make_ticket(location, status="open") for _ in range(2)]
     client = client_for(manager)
+    page = client.get(TICKETS_BULK, {"ids": [t.pk for t in tickets], "operation_type": "update_status"})
     data = {"operation_type": "update_status", "params-status": "resolved", "ids": [t.pk for t in tickets]}
-    confirm = client.post(reverse("operations:tickets-bulk-confirm"), data, **HTMX)
-    data["form_key"] = rendered_key(confirm.content.decode())
+    data["form_key"] = rendered_key(page.content.decode())
 
-    first = client.post(reverse("operations:tickets-bulk-create"), data)
-    second = client.post(reverse("operations:tickets-bulk-create"), data)
+    first = client.post(TICKETS_BULK, data)
+    second = client.post(TICKETS_BULK, data)
 
     operation = BulkOperation.objects.get()
     assert first["Location"] == second["Location"] == detail(operation)
@@ -57,14 +59,14 @@ def test_confirming_the_tickets_bulk_bar_twice_makes_one_operation(client_for, m
 def test_the_same_key_with_another_selection_is_refused_not_run(client_for, manager, location):
     tickets = [make_ticket(location, status="open") for _ in range(2)]
     client = client_for(manager)
+    page = client.get(TICKETS_BULK, {"ids": [tickets[0].pk], "operation_type": "update_status"})
     data = {"operation_type": "update_status", "params-status": "resolved", "ids": [tickets[0].pk]}
-    confirm = client.post(reverse("operations:tickets-bulk-confirm"), data, **HTMX)
-    data["form_key"] = rendered_key(confirm.content.decode())
-    client.post(reverse("operations:tickets-bulk-create"), data)
+    data["form_key"] = rendered_key(page.content.decode())
+    client.post(TICKETS_BULK, data)
 
-    other = client.post(reverse("operations:tickets-bulk-create"), {**data, "ids": [tickets[1].pk]}, **HTMX)
+    other = client.post(TICKETS_BULK, {**data, "ids": [tickets[1].pk]})
 
-    assert other.status_code == 422
+    assert other.status_code == 400
     assert "This form was already submitted" in other.content.decode()
     assert BulkOperation.objects.count() == 1
 

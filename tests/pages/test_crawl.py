@@ -50,17 +50,7 @@ from accounts.models import Location, Role
 from agents.models import Agent, RoundRobinPointer
 from analytics.models import ManualEffortEstimate
 from campaigns import services as campaign_services
-from campaigns.models import (
-    Call,
-    CallingSettings,
-    CallStatus,
-    Campaign,
-    CampaignContact,
-    CampaignState,
-    ContactStatus,
-    DoNotCallEntry,
-)
-from leads.import_models import LeadImport
+from campaigns.models import Call, CallStatus, Campaign, CampaignContact, CampaignState, ContactStatus
 from leads.models import Lead, MessageTemplate, ScoringConfig, Tag
 from operations import engine
 from operations.models import BulkOperation, OperationStatus
@@ -266,8 +256,6 @@ def _build() -> CrawlData:
         ManualEffortEstimate.objects.create(
             location=location, target="leads", operation_type="score", seconds_per_item=30
         )
-        DoNotCallEntry.objects.create(location=location, phone="+12125550199", reason="crawl", added_by=creator)
-        CallingSettings.objects.create(location=location)
 
     with override_settings(BULK_MAX_ACTIVE_PER_USER=100_000):
         a.operations, op_states = _operations_of_every_type_and_state(a.users["admin"], a.location, a.agents[0])
@@ -403,7 +391,6 @@ class Route:
 
 # Views (or URL names, for a view serving several models) whose `pk` is not a DRF queryset's model.
 PK_MODELS = {
-    "campaigns.calling_rules_views.do_not_call_delete": DoNotCallEntry,
     "agents.api.AgentCapacityApi": Agent,
     "leads.bulk_api.MessageTemplateDetailApi": MessageTemplate,
     "leads.bulk_api.MessageTemplatePreviewApi": MessageTemplate,
@@ -475,6 +462,7 @@ KWARGS = {
     "app_label": (lambda fill: sorted({m._meta.app_label for m in admin.site._registry}), False),
     "url": (lambda fill: ["no/such/admin/page/"], False),
     "action": (lambda fill: ["start", "pause", "resume", "delete", "no-such-action"], False),
+    "target": (lambda fill: ["leads", "tickets", "no-such-target"], False),
 }
 
 

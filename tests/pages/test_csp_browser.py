@@ -198,28 +198,23 @@ def test_leads_filter_updates_in_place(site, watch):
     watch.assert_clean("back to the unfiltered leads")
 
 
-def test_tickets_bulk_bar_steps_without_eval(site, watch):
+def test_tickets_bulk_flow_steps_without_eval(site, watch):
     page = watch.page
-    first, second = site["tickets"][-1], site["tickets"][-2]
+    first = site["tickets"][-1]
     watch.visit(reverse("tickets:list"))
     page.check(f"[data-select-row][value='{first.pk}']")
     page.select_option("#bulk-operation-type", "add_comment")
-    page.click("#bulk-params button:has-text('Continue')")
+    page.click("#bulk-form button[type=submit]")
+    page.wait_for_url("**/operations/tickets/bulk/**")
 
-    # A 422 answer is swapped in (data-swap-statuses), not dropped as an error.
-    page.wait_for_selector("#bulk-params .field-error")
-    assert "This field is required." in page.inner_text("#bulk-params")
+    page.click("text=Preview (dry run)")
+    page.wait_for_selector("#builder-preview .field-error")
+    assert "Check the operation's parameters." in page.inner_text("#builder-preview")
     page.fill("textarea[name=params-body]", "Checked by the support team")
-    page.click("#bulk-params button:has-text('Continue')")
+    page.click("text=Preview (dry run)")
+    page.wait_for_selector("#bulk-question")
     assert page.inner_text("#bulk-question") == "Add a comment to 1 ticket?"
-
-    # Another ticket selected (the selectionChanged event): back to the parameters.
-    page.check(f"[data-select-row][value='{second.pk}']")
-    page.wait_for_selector("#bulk-question", state="detached")
-    assert page.input_value("textarea[name=params-body]") == "Checked by the support team"
-    page.click("#bulk-params button:has-text('Continue')")
-    assert page.inner_text("#bulk-question") == "Add a comment to 2 tickets?"
-    watch.assert_clean("tickets bulk bar")
+    watch.assert_clean("tickets bulk flow")
 
 
 def test_live_page_takes_progress_from_the_socket_and_polls_without_it(site, watch):

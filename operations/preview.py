@@ -1,15 +1,14 @@
-"""The builder's dry run: what an operation would do to the selection, without writing anything."""
+"""The bulk flow's dry run: what an operation would do to the selection, without writing anything."""
 
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import models, transaction
 
 from accounts.selectors import membership_for
-from leads.bulk_forms import Selection
-from leads.models import Lead
 from operations.models import BulkOperation, ItemStatus
-from operations.registry import ExecutionContext, get_target, get_type
+from operations.registry import ExecutionContext, Target, get_type
+from operations.selection import Selection
 
 PREVIEW_LIMIT = 1000
 SAMPLE_SIZE = 10
@@ -17,7 +16,8 @@ SAMPLE_SIZE = 10
 
 @dataclass
 class PreviewRow:
-    lead: Lead
+    record: models.Model
+    url: str
     status: str
     reason: str
     before: str
@@ -37,27 +37,28 @@ class Preview:
         return self.considered < self.total
 
 
-def selected_leads(*, location, selection: Selection):
+def selected_records(*, target: Target, location, selection: Selection) -> models.QuerySet:
     if selection.ids is not None:
-        return Lead.objects.filter(location=location, pk__in=selection.ids)
-    return get_target("leads").matching(location, selection.filters)
+        return target.records(location).filter(pk__in=selection.ids)
+    return target.matching(location, selection.filters)
 
 
-def count_selected(*, location, selection: Selection) -> int:
-    return selected_leads(location=location, selection=selection).count()
+def count_selected(*, target: Target, location, selection: Selection) -> int:
+    return selected_records(target=target, location=location, selection=selection).count()
 
 
-def preview_operation(*, user, location, operation_type: str, params: dict, selection: Selection) -> Preview:
-    """Run the type's preview over the first PREVIEW_LIMIT selected leads (never writes)."""
-    target = get_target("leads")
-    op_type = get_type("leads", operation_type)
+def preview_operation(
+    *, user, location, target: Target, operation_type: str, params: dict, selection: Selection
+) -> Preview:
+    """Run the type's preview over the first PREVIEW_LIMIT selected records (never writes)."""
+    op_type = get_type(target.key, operation_type)
     params = op_type.validate(params, location=location, user=user)
     membership = membership_for(user, location)
-    operation = BulkOperation(location=location, created_by=user, target="leads", operation_type=operation_type)
+    operation = BulkOperation(location=location, created_by=user, target=target.key, operation_type=operation_type)
     operation.parameters = params
     ctx = ExecutionContext(operation=operation, membership=membership, params=params)
 
-    queryset = selected_leads(location=location, selection=selection)
+    queryset = selected_records(target=target, location=location, selection=selection)
     total = queryset.count()
     if selection.ids is not None:
         total = len(selection.ids)  # ids not (or no longer) found count as failures below
@@ -74,7 +75,7 @@ def preview_operation(*, user, location, operation_type: str, params: dict, sele
     allowed_ids = (
         found
         if allowed_q is None
-        else set(Lead.objects.filter(pk__in=found).filter(allowed_q).values_list("pk", flat=True))
+        else set(target.model.objects.filter(pk__in=found).filter(allowed_q).values_list("pk", flat=True))
     )
     allowed = [r for r in records if r.pk in allowed_ids]
     forbidden = len(records) - len(allowed)
@@ -92,7 +93,9 @@ def preview_operation(*, user, location, operation_type: str, params: dict, sele
         if plan.reason:
             reasons[(plan.status, plan.reason)] += 1
         if len(sample) < SAMPLE_SIZE:
-            sample.append(PreviewRow(record, plan.status, plan.reason, plan.before, plan.after))
+            sample.append(
+                PreviewRow(record, target.record_url(record.pk), plan.status, plan.reason, plan.before, plan.after)
+            )
     return Preview(
         total=total,
         considered=sum(statuses.values()),

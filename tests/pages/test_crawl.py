@@ -50,7 +50,17 @@ from accounts.models import Location, Role
 from agents.models import Agent, RoundRobinPointer
 from analytics.models import ManualEffortEstimate
 from campaigns import services as campaign_services
-from campaigns.models import Call, CallStatus, Campaign, CampaignContact, CampaignState, ContactStatus
+from campaigns.models import (
+    Call,
+    CallingSettings,
+    CallStatus,
+    Campaign,
+    CampaignContact,
+    CampaignState,
+    ContactStatus,
+    DoNotCallEntry,
+)
+from leads.import_models import LeadImport
 from leads.models import Lead, MessageTemplate, ScoringConfig, Tag
 from operations import engine
 from operations.models import BulkOperation, OperationStatus
@@ -256,6 +266,8 @@ def _build() -> CrawlData:
         ManualEffortEstimate.objects.create(
             location=location, target="leads", operation_type="score", seconds_per_item=30
         )
+        DoNotCallEntry.objects.create(location=location, phone="+12125550199", reason="crawl", added_by=creator)
+        CallingSettings.objects.create(location=location)
 
     with override_settings(BULK_MAX_ACTIVE_PER_USER=100_000):
         a.operations, op_states = _operations_of_every_type_and_state(a.users["admin"], a.location, a.agents[0])
@@ -391,6 +403,7 @@ class Route:
 
 # Views (or URL names, for a view serving several models) whose `pk` is not a DRF queryset's model.
 PK_MODELS = {
+    "campaigns.calling_rules_views.do_not_call_delete": DoNotCallEntry,
     "agents.api.AgentCapacityApi": Agent,
     "leads.bulk_api.MessageTemplateDetailApi": MessageTemplate,
     "leads.bulk_api.MessageTemplatePreviewApi": MessageTemplate,

@@ -39,6 +39,7 @@ class Action(StrEnum):
     TAG_EDIT = "tag.edit"
     ANALYTICS_VIEW = "analytics.view"
     MEMBERSHIP_EDIT = "membership.edit"
+    WEBHOOK_MANAGE = "webhook.manage"
 
 
 ADMIN, MANAGER, AGENT = Role.ADMIN, Role.MANAGER, Role.AGENT
@@ -72,6 +73,7 @@ POLICY: dict[Action, frozenset[str]] = {
     Action.TAG_EDIT: MANAGERS,
     Action.ANALYTICS_VIEW: MANAGERS,
     Action.MEMBERSHIP_EDIT: frozenset({ADMIN}),  # who belongs to a location, with which role
+    Action.WEBHOOK_MANAGE: MANAGERS,  # see, add, change, delete webhooks and their deliveries
 }
 
 REFUSALS: dict[Action, str] = {

@@ -13,6 +13,7 @@ from campaigns import conf
 from campaigns.do_not_call import skip_blocked
 from campaigns.importing import ContactFileError, ParseResult, parse_contact_file
 from campaigns.models import TRANSITIONS, Campaign, CampaignContact, CampaignState, ContactStatus
+from campaigns.signals import send_campaign_completed
 
 CONTACT_BATCH = 2000
 
@@ -279,7 +280,8 @@ def complete_campaign(*, campaign_id: int, now: datetime.datetime | None = None)
         open_contacts = campaign.contacts.filter(status__in=[ContactStatus.PENDING, ContactStatus.CALLING])
         if open_contacts.exists():
             return False
-        _transition(campaign_id=campaign_id, target=CampaignState.COMPLETED, now=now)
+        campaign = _transition(campaign_id=campaign_id, target=CampaignState.COMPLETED, now=now)
+    send_campaign_completed(campaign)
     return True
 
 

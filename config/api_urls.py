@@ -25,5 +25,6 @@ urlpatterns = [
     path("", include("analytics.api_urls")),
     path("", include("operations.api_urls")),
     path("", include("campaigns.api_urls")),
+    path("", include("webhooks.api_urls")),
     re_path(r"", NotFoundApi.as_view()),  # last: any path no route above matched (even with a newline)
 ]

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "csp",
+    "corsheaders",
     "django_q",
     "channels",
     "accounts",
@@ -51,12 +52,14 @@ INSTALLED_APPS = [
     "tickets",
     "operations",
     "campaigns",
+    "webhooks",
     "analytics",
     "demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "config.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -219,6 +222,7 @@ SPECTACULAR_SETTINGS = {
         "TicketCategoryEnum": "tickets.models.Category",
         # The outcome of one lead (and of each of its fields) in a synchronous bulk update.
         "RecordOutcomeEnum": ["succeeded", "skipped", "failed"],
+        "WebhookEventEnum": "webhooks.models.Event",
     },
 }
 
@@ -231,6 +235,14 @@ BULK_SLICE_SECONDS = float(os.environ.get("BULK_SLICE_SECONDS", "20"))
 BULK_PROGRESS_INTERVAL = float(os.environ.get("BULK_PROGRESS_INTERVAL", "0.25"))
 # The watchdog re-queues an in-progress operation with no finished chunk for this long.
 BULK_STALL_SECONDS = float(os.environ.get("BULK_STALL_SECONDS", "120"))
+
+# --- Outbound webhooks ---------------------------------------------------------------
+# Private, loopback, link-local and reserved destinations are refused unless this is on.
+WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", DEBUG)
+
+# --- CORS (django-cors-headers): a separate front-end may call the API, and only the API ---------
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
+CORS_URLS_REGEX = r"^/api/.*$"
 
 # --- Production hardening (active when DEBUG is off) -------------------------------------
 if not DEBUG:

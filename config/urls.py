@@ -15,6 +15,7 @@ urlpatterns = [
     path("operations/", include("operations.urls")),
     path("analytics/", include("analytics.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("webhooks/", include("webhooks.urls")),
 ]
 
 handler400 = "config.errors.bad_request"

@@ -34,6 +34,7 @@ from operations.models import (
     OperationStatus,
 )
 from operations.registry import ExecutionContext, Outcome, get_target, get_type
+from operations.signals import send_operation_finished
 
 logger = logging.getLogger(__name__)
 
@@ -382,16 +383,18 @@ def _complete(operation_id) -> str:
         op_type.finish(operation)
     except Exception as exc:
         logger.exception("Finishing operation %s failed", operation.pk)
-        BulkOperation.objects.filter(pk=operation.pk, status=OperationStatus.IN_PROGRESS).update(
+        finished = BulkOperation.objects.filter(pk=operation.pk, status=OperationStatus.IN_PROGRESS).update(
             status=OperationStatus.FAILED, error_message=str(exc)[:1000], completed_at=timezone.now()
         )
     else:
-        BulkOperation.objects.filter(pk=operation.pk, status=OperationStatus.IN_PROGRESS).update(
+        finished = BulkOperation.objects.filter(pk=operation.pk, status=OperationStatus.IN_PROGRESS).update(
             status=OperationStatus.COMPLETED, completed_at=timezone.now()
         )
     operation.refresh_from_db()
     record_error_counts(operation.pk)
     progress.publish_completed(operation)
+    if finished:  # this call made it final (not a concurrent one, nor a cancel in between)
+        send_operation_finished(operation)
     return DONE
 
 
@@ -414,6 +417,7 @@ def cancel_operation(*, operation: BulkOperation) -> BulkOperation:
     record_error_counts(operation.pk)
     queue.unschedule_start(operation.pk)
     progress.publish_completed(operation)
+    send_operation_finished(operation)
     return operation
 
 

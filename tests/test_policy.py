@@ -32,6 +32,8 @@ from campaigns.models import CallingSettings, Campaign, CampaignContact, Campaig
 from leads.models import Lead, MessageTemplate, ScoringConfig, Tag
 from operations.models import BulkOperation, OperationStatus
 from tests import factories
+from webhooks import services as webhook_services
+from webhooks.models import Webhook
 
 README = FilePath(__file__).resolve().parent.parent / "README.md"
 MISSING_ID = 987_654  # selected but no such record: a failed item to retry
@@ -682,6 +684,54 @@ PATHS: dict[Action, Case] = {
             Path(
                 "page dashboard cards", "page", "get", lambda objs: reverse("analytics:cards"), names_our_object=False
             ),
+        ],
+    ),
+    Action.WEBHOOK_MANAGE: Case(
+        lambda w: {
+            "Webhook": webhook_services.create_webhook(
+                location=w.location, user=None, url="http://93.184.216.34/policy", events=["campaign.completed"]
+            )
+        },
+        [
+            Path(
+                "api create",
+                "api",
+                "post",
+                lambda objs: "/api/v1/webhooks",
+                lambda objs: {
+                    "location": objs["location"].pk,
+                    "url": "http://93.184.216.34/created",
+                    "events": ["bulk_operation.completed"],
+                },
+                done=lambda objs, user: Webhook.objects.filter(url="http://93.184.216.34/created").exists(),
+                outsider_refused=(400,),
+            ),
+            Path(
+                "api patch",
+                "api",
+                "patch",
+                lambda objs: f"/api/v1/webhooks/{objs['Webhook'].pk}",
+                lambda objs: {"is_active": False},
+                done=lambda objs, user: not Webhook.objects.get(pk=objs["Webhook"].pk).is_active,
+            ),
+            Path(
+                "api delete",
+                "api",
+                "delete",
+                lambda objs: f"/api/v1/webhooks/{objs['Webhook'].pk}",
+                done=lambda objs, user: not Webhook.objects.filter(pk=objs["Webhook"].pk).exists(),
+            ),
+            Path("page list", "page", "get", lambda objs: reverse("webhooks:list"), names_our_object=False),
+            Path(
+                "page create",
+                "page",
+                "post",
+                lambda objs: reverse("webhooks:list"),
+                lambda objs: {"url": "http://93.184.216.34/page", "events": ["campaign.completed"], "is_active": "on"},
+                done=lambda objs, user: Webhook.objects.filter(url="http://93.184.216.34/page").exists(),
+                names_our_object=False,
+            ),
+            _admin_delete(Webhook),
         ],
     ),
     Action.MEMBERSHIP_EDIT: Case(

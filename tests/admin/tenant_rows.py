@@ -25,6 +25,7 @@ from leads.models import Lead, LeadAssignment, Message, MessageTemplate, Scoring
 from operations.models import BulkOperation, BulkOperationItem
 from tests import factories
 from tickets.models import Comment, Ticket, TicketAssignment
+from webhooks.models import Webhook, WebhookDelivery
 
 User = get_user_model()
 GLOBAL = "global"
@@ -179,6 +180,12 @@ FACTORIES = {
         campaign=c.get(Campaign), phone="+14155552671", name=f"{c.marker} contact"
     ),
     Call: _call,
+    Webhook: lambda c: Webhook.objects.create(
+        location=c.location, url=f"https://{c.slug}.example.com/hooks", events=["campaign.completed"], secret="whsec_x"
+    ),
+    WebhookDelivery: lambda c: WebhookDelivery.objects.create(
+        webhook=c.get(Webhook), event="campaign.completed", payload={"data": {"name": f"{c.marker} campaign"}}
+    ),
     DoNotCallEntry: lambda c: DoNotCallEntry.objects.create(
         location=c.location, phone="+14155552671", reason=f"{c.marker} asked not to be called", added_by=c.get(User)
     ),

@@ -67,6 +67,7 @@ from operations.models import BulkOperation, OperationStatus
 from operations.registry import get_type, targets, types_for
 from tests import factories
 from tickets.models import Ticket
+from webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
 
 pytestmark = pytest.mark.django_db  # (also what makes pytest-django create the test database for the module fixture)
 
@@ -298,6 +299,13 @@ def _build() -> CrawlData:
     contact = b.campaigns[0].contacts.first()
     Call.objects.create(campaign=b.campaigns[0], contact=contact, attempt=1, backend="fake", status=CallStatus.BUSY)
 
+    for company in (a, b):  # a webhook with a delivery in every state
+        hook = Webhook.objects.create(
+            location=company.location, url="https://hooks.example.com/crawl", events=["campaign.completed"], secret="s"
+        )
+        for state in DeliveryStatus.values:
+            WebhookDelivery.objects.create(webhook=hook, event="campaign.completed", payload={"data": {}}, status=state)
+
     # Rows of the admin's global models, so their change pages have an object to show.
     Group.objects.create(name="Crawlers")
     now = timezone.now()
@@ -463,6 +471,13 @@ KWARGS = {
     ),
     "campaign_id": (lambda fill: [c.pk for c in fill.company.campaigns], True),
     "contact_id": (_contacts, True),
+    "webhook_id": (lambda fill: list(fill.company.location.webhooks.values_list("pk", flat=True)), True),
+    "delivery_id": (
+        lambda fill: list(
+            WebhookDelivery.objects.filter(webhook_id=fill.chosen["webhook_id"]).values_list("pk", flat=True)
+        ),
+        True,
+    ),
     "lead_id": (lambda fill: objects_of(Lead, fill.company, other=fill.other), True),
     "ticket_id": (lambda fill: objects_of(Ticket, fill.company, other=fill.other), True),
     "pk": (lambda fill: objects_of(_pk_model(fill.route), fill.company, other=fill.other), True),

@@ -33,14 +33,9 @@ def blocked_numbers(*, location_id: int, phones) -> set[str]:
     return set(listed) | set(leads.values_list("phone", flat=True))
 
 
-def region_of(location: Location) -> str:
-    """The region numbers without a country code are read in (the company's calling settings)."""
-    return CallingSettings.objects.filter(location=location).values_list("default_region", flat=True).first() or "US"
-
-
 def add_number(*, location: Location, phone: str, reason: str = "", user=None) -> DoNotCallEntry:
     """Put a number on the list; ValueError (a reason) when it is no valid number, AlreadyListed when listed."""
-    number = normalize_number(phone, region_of(location))
+    number = normalize_number(phone, CallingSettings.region_for(location.pk))
     try:
         with transaction.atomic():
             return DoNotCallEntry.objects.create(location=location, phone=number, reason=reason[:500], added_by=user)
@@ -66,7 +61,7 @@ def add_numbers_from_file(
 
     Raises ContactFileError for a file that cannot be used; rows without a valid number are errors.
     """
-    parsed = parse_contact_file(file_bytes, filename=filename, default_region=region_of(location))
+    parsed = parse_contact_file(file_bytes, filename=filename, default_region=CallingSettings.region_for(location.pk))
     result = UploadResult(errors=[error.as_dict() for error in parsed.errors])
     phones = [contact.phone for contact in parsed.contacts]
     existing = set(DoNotCallEntry.objects.filter(location=location, phone__in=phones).values_list("phone", flat=True))

@@ -273,6 +273,11 @@ class CallingSettings(models.Model):
     def __str__(self):
         return f"{self.location}: {self.window_start:%H:%M}-{self.window_end:%H:%M}"
 
+    @classmethod
+    def region_for(cls, location_id: int) -> str:
+        """The region a company's numbers without a country code are read in (US without settings)."""
+        return cls.objects.filter(location_id=location_id).values_list("default_region", flat=True).first() or "US"
+
     def clean(self):
         import phonenumbers
         from django.core.exceptions import ValidationError
@@ -310,11 +315,10 @@ class DoNotCallEntry(models.Model):
         """The number in E.164, read in the company's region (as the page and the API read it)."""
         from django.core.exceptions import ValidationError
 
-        from campaigns.do_not_call import region_of
         from campaigns.importing import normalize_number
 
         if self.phone and self.location_id:
             try:
-                self.phone = normalize_number(self.phone, region_of(self.location))
+                self.phone = normalize_number(self.phone, CallingSettings.region_for(self.location_id))
             except ValueError as exc:
                 raise ValidationError({"phone": str(exc)}) from exc

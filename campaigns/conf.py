@@ -26,11 +26,6 @@ def twilio_from_number() -> str:
     return _get("TWILIO_FROM_NUMBER", "")
 
 
-def public_base_url() -> str:
-    """Where Twilio reaches this site, for status-callback URLs (e.g. https://ops.example.com)."""
-    return _get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-
-
 def simulated_call_seconds() -> float:
     """Real seconds a simulated call takes before its outcome arrives (0 = at once)."""
     return float(_get("SIMULATED_CALL_SECONDS", "3"))

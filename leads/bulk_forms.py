@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from accounts.models import Team
 from agents.models import Agent
@@ -29,6 +30,8 @@ class MessageForm(ParamsForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["template"].queryset = MessageTemplate.objects.filter(location=self.location)
+        # static/js/sms_count.js shows the SMS's characters and segments live, counted by the server.
+        self.fields["body"].widget.attrs["data-sms-count-url"] = reverse("lead_bulk:sms_count")
 
     def params(self) -> dict:
         data = self.cleaned_data

@@ -15,6 +15,7 @@ urlpatterns = [
     path("preview/", flow.builder_preview, LEADS, name="preview"),
     path("exports/<uuid:operation_id>/", bulk_views.export_download, name="export_download"),
     path("templates/", bulk_views.template_list, name="templates"),
+    path("sms-count/", bulk_views.sms_count, name="sms_count"),
     path("templates/new/", bulk_views.template_edit, name="template_create"),
     path("templates/<int:pk>/", bulk_views.template_edit, name="template_edit"),
     path("templates/<int:pk>/preview/", bulk_views.template_preview, name="template_preview"),

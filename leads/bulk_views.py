@@ -3,12 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET
 
 from accounts import policy
 from accounts.policy import Action
-from leads import exporting, messaging, services
+from leads import exporting, messaging, services, sms_segments
 from leads.bulk_forms import MessageTemplateForm
 from leads.models import Lead, MessageTemplate, TemplateCategory
 from operations.models import BulkOperation
@@ -92,6 +93,26 @@ def template_edit(request, pk=None):
             "can_edit": can_edit,
         },
         status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def sms_count(request):
+    """The message form's live SMS length (static/js/sms_count.js): of `text`, or of `template` when given."""
+    text = request.GET.get("text", "")
+    if request.GET.get("template"):
+        text = _template_or_404(request, request.GET["template"]).body
+    try:
+        text = messaging.render_without_placeholders(text)
+    except messaging.TemplateError as exc:
+        return JsonResponse({"text": str(exc), "too_long": False})
+    counted, limit = sms_segments.count(text), sms_segments.max_segments()
+    return JsonResponse(
+        {
+            "text": f"{counted.describe()} (before placeholders are filled in); at most {limit} allowed",
+            "too_long": counted.segments > limit,
+        }
     )
 
 

@@ -6,6 +6,8 @@
 - MESSAGE_STALE_SECONDS: a message claimed for sending this long ago whose worker died is
   reconciled (never simply sent again).
 - LEAD_EXPORT_CHUNK_SIZE: rows fetched per database round trip when exporting.
+- SMS_MAX_SEGMENTS: an SMS longer than this many segments is refused (forms, API) or skipped.
+- SMS_QUIET_HOURS: true (default) holds an SMS until 08:00-21:00 in the lead's own time zone.
 """
 
 import os
@@ -43,3 +45,11 @@ def message_stale_seconds() -> float:
 
 def export_chunk_size() -> int:
     return int(_get("LEAD_EXPORT_CHUNK_SIZE", "5000"))
+
+
+def sms_max_segments() -> int:
+    return int(_get("SMS_MAX_SEGMENTS", "10"))
+
+
+def sms_quiet_hours() -> bool:
+    return str(_get("SMS_QUIET_HOURS", "true")).strip().lower() not in ("0", "false", "no", "off")

@@ -9,7 +9,11 @@ chunk transaction (unique per operation and lead); the outbox claims queued mess
 with a conditional UPDATE (FOR UPDATE SKIP LOCKED on PostgreSQL), sends them outside any
 transaction and records sent or failed. A message whose sender died while sending is
 reconciled with its backend when the backend can tell, otherwise marked failed: it is
-never sent twice.
+never sent twice. A message held for the lead's local hours (send_after) waits in the
+queue until then; the outbox schedule sends it.
+
+After sending, Twilio reports delivery to the signed status callback; record_delivery
+moves a message's delivery status forward only, so repeated or late callbacks are harmless.
 """
 
 import json
@@ -18,17 +22,19 @@ import os
 import string
 import sys
 import time
+import zoneinfo
 from datetime import timedelta
 
 from django.conf import settings
 from django.core import mail
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from leads import conf
-from leads.models import Channel, Lead, Message, MessageStatus
+from leads.models import DELIVERY_RANK, Channel, Lead, Message, MessageStatus
+from outreach.hours import contact_time_zones, contact_window_open, next_contact_window
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +47,9 @@ FALLBACKS = {
     "budget": "your budget",
     "location": "your area",
 }
+
+
+DEFAULT_SUBJECT = "Message"  # an email's subject when the operation gives none
 
 
 class TemplateError(ValueError):
@@ -89,6 +98,28 @@ def lead_values(lead: Lead) -> dict[str, str]:
 def render(text: str, lead: Lead) -> str:
     values = lead_values(lead)
     return "".join(literal + (values[field] if field else "") for literal, field in parse(text))
+
+
+def render_without_placeholders(text: str) -> str:
+    """The text's own characters: the least any lead's message can be (for the length limit)."""
+    return "".join(literal for literal, _ in parse(text))
+
+
+# --- Quiet hours: an SMS reaches a lead only in the lead's own daytime, as a call does -----
+
+
+def quiet_hours_until(phone: str, now, fallback_zone: str):
+    """None when an SMS may go now; else when the number's local window (outreach.hours) opens."""
+    if not conf.sms_quiet_hours():
+        return None
+    zones = contact_time_zones(phone) or (fallback_zone,)
+    return None if contact_window_open(zones, now) else next_contact_window(zones, now)
+
+
+def held_note(until, phone: str, fallback_zone: str) -> str:
+    zone = (contact_time_zones(phone) or (fallback_zone,))[0]
+    local = until.astimezone(zoneinfo.ZoneInfo(zone))
+    return f"Held for the lead's quiet hours until {local:%Y-%m-%d %H:%M} {zone}"
 
 
 # --- SMS backends ----------------------------------------------------------------------
@@ -145,7 +176,12 @@ class TwilioSMSBackend:
         from twilio.base.exceptions import TwilioException
 
         try:
-            sent = self.client.messages.create(to=message.to, from_=conf.twilio_from_number(), body=message.body)
+            sent = self.client.messages.create(
+                to=message.to,
+                from_=conf.twilio_from_number(),
+                body=message.body,
+                status_callback=status_callback_url(message),
+            )
         except TwilioException as exc:
             raise SMSError(str(exc)) from exc
         return sent.sid
@@ -158,17 +194,101 @@ def sms_backend():
     return import_string(conf.sms_backend())()
 
 
+def status_callback_url(message: Message) -> str:
+    """Where Twilio reports this message's delivery: PUBLIC_BASE_URL + the signed status webhook."""
+    from django.urls import reverse
+
+    from outreach.twilio_webhooks import public_base_url
+
+    return f"{public_base_url()}{reverse('leads-sms-status')}?message_id={message.pk}"
+
+
+def record_delivery(*, message_id, message_sid: str, status: str, error_code: str = "") -> bool:
+    """Move one SMS's delivery status forward (never back, never twice); True if it changed."""
+    rank = DELIVERY_RANK.get(status)
+    if rank is None or not message_sid:
+        return False
+    behind = [name for name, other in DELIVERY_RANK.items() if other < rank]
+    changed = (
+        Message.objects.filter(pk=message_id, provider_id=message_sid, channel=Channel.SMS)
+        .filter(models.Q(delivery_status="") | models.Q(delivery_status__in=behind))
+        .update(delivery_status=status, delivery_error=error_code[:200], delivery_updated_at=timezone.now())
+    )
+    return bool(changed)
+
+
+# --- Delivery, as an operation's page and API show it -----------------------------------
+
+DELIVERY_FIGURES = (
+    ("delivered", "Delivered"),
+    ("undelivered", "Undelivered"),
+    ("delivery_failed", "Delivery failed"),
+    ("awaiting_report", "Sent, no delivery report yet"),
+    ("held", "Held for quiet hours"),
+)
+
+
+def _delivery_key(status: str, delivery_status: str) -> str:
+    if status == MessageStatus.QUEUED:
+        return "held"
+    if status != MessageStatus.SENT:
+        return ""
+    return {"delivered": "delivered", "undelivered": "undelivered", "failed": "delivery_failed"}.get(
+        delivery_status, "awaiting_report"
+    )
+
+
+def delivery_figures(*, operation_id) -> list[tuple[str, str, int]]:
+    """An SMS operation's messages by what the carrier reported; [] for email (no reports)."""
+    rows = (
+        Message.objects.filter(operation_id=operation_id, channel=Channel.SMS)
+        .values_list("status", "delivery_status")
+        .annotate(n=models.Count("id"))
+        .order_by()
+    )
+    counts: dict[str, int] = {}
+    for status, delivery_status, n in rows:
+        key = _delivery_key(status, delivery_status)
+        counts[key] = counts.get(key, 0) + n
+    if not any(counts.values()):
+        return []
+    return [(key, label, counts.get(key, 0)) for key, label in DELIVERY_FIGURES]
+
+
+def delivery_notes(*, operation_id, lead_ids) -> dict[int, str]:
+    """Per lead, the delivery of its SMS of this operation ("Delivered", "Undelivered (error 30003)", …)."""
+    notes = {}
+    for message in Message.objects.filter(operation_id=operation_id, lead_id__in=lead_ids, channel=Channel.SMS):
+        key = _delivery_key(message.status, message.delivery_status)
+        if not key:
+            continue
+        note = dict(DELIVERY_FIGURES)[key]
+        if key == "held" and message.send_after:
+            note = f"Held until {message.send_after:%Y-%m-%d %H:%M} UTC"
+        if message.delivery_error:
+            note += f" (error {message.delivery_error})"
+        notes[message.lead_id] = note
+    return notes
+
+
 # --- The outbox ------------------------------------------------------------------------
 
 CLAIM_BATCH = 100
 
 
+def _due(operation_id=None):
+    """Queued messages whose hold (send_after, the lead's local hours) is over."""
+    now = timezone.now()
+    queued = Message.objects.filter(status=MessageStatus.QUEUED).filter(
+        models.Q(send_after__isnull=True) | models.Q(send_after__lte=now)
+    )
+    return queued.filter(operation_id=operation_id) if operation_id is not None else queued
+
+
 def _claim(operation_id, limit: int) -> list[Message]:
-    """Move up to `limit` queued messages to sending and return them; safe with many workers."""
+    """Move up to `limit` due queued messages to sending and return them; safe with many workers."""
     with transaction.atomic():
-        queued = Message.objects.filter(status=MessageStatus.QUEUED)
-        if operation_id is not None:
-            queued = queued.filter(operation_id=operation_id)
+        queued = _due(operation_id)
         if transaction.get_connection().features.has_select_for_update_skip_locked:
             queued = queued.select_for_update(skip_locked=True)
         ids = list(queued.order_by("pk").values_list("pk", flat=True)[:limit])
@@ -224,7 +344,7 @@ def _fail_item(message: Message, error: str) -> None:
 
 def _send_email(message: Message, connection) -> str:
     email = mail.EmailMessage(
-        subject=message.subject or "Message",
+        subject=message.subject or DEFAULT_SUBJECT,
         body=message.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to],
@@ -236,8 +356,8 @@ def _send_email(message: Message, connection) -> str:
 
 
 def has_queued(*, operation_id=None) -> bool:
-    queued = Message.objects.filter(status=MessageStatus.QUEUED)
-    return (queued.filter(operation_id=operation_id) if operation_id is not None else queued).exists()
+    """Whether messages are due now (held ones wait for the outbox schedule)."""
+    return _due(operation_id).exists()
 
 
 def send_queued(*, operation_id=None, limit: int | None = None, seconds: float | None = None) -> int:

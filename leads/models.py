@@ -188,6 +188,21 @@ class MessageStatus(models.TextChoices):
     SKIPPED = "skipped", "Skipped"
 
 
+class DeliveryStatus(models.TextChoices):
+    """What the carrier reported after the provider accepted an SMS (Twilio's status callbacks)."""
+
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent to carrier"
+    DELIVERED = "delivered", "Delivered"
+    UNDELIVERED = "undelivered", "Undelivered"
+    FAILED = "failed", "Failed"
+
+
+# A callback only ever moves a message forward: the three final statuses share the last rank.
+DELIVERY_RANK = {"queued": 1, "sending": 2, "sent": 3, "delivered": 4, "undelivered": 4, "failed": 4}
+
+
 class Message(models.Model):
     """One message to one lead by one operation: the unique pair makes sending exactly-once."""
 
@@ -206,6 +221,12 @@ class Message(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    send_after = models.DateTimeField(
+        null=True, blank=True, help_text="Held until then: outside the lead's local hours when it was queued"
+    )
+    delivery_status = models.CharField(max_length=12, choices=DeliveryStatus.choices, blank=True)
+    delivery_error = models.CharField(max_length=200, blank=True, help_text="The carrier's error code, if any")
+    delivery_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -253,3 +274,38 @@ class ScoringConfig(models.Model):
             raise ValidationError(f"The weights must add up to 100 (they add up to {total}).")
         if self.warm_threshold > self.hot_threshold:
             raise ValidationError("The warm threshold must not be above the hot threshold.")
+
+
+class InboundSMS(models.Model):
+    """An SMS a person sent to our number, recorded once per Twilio MessageSid (webhooks repeat)."""
+
+    message_sid = models.CharField(max_length=64, unique=True)
+    from_number = models.CharField(max_length=32)
+    to_number = models.CharField(max_length=32)
+    body = models.TextField(max_length=1600, blank=True)
+    keyword = models.CharField(max_length=16, blank=True, help_text="STOP, START, … when the body is one")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = "inbound SMS"
+        verbose_name_plural = "inbound SMS"
+
+    def __str__(self):
+        return f"{self.from_number}: {self.keyword or self.body[:40]}"
+
+
+class ConsentChange(models.Model):
+    """The audit trail of a lead's do-not-contact flag: who or what set or cleared it, and when."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="consent_changes")
+    do_not_contact = models.BooleanField(help_text="The flag's value after the change")
+    reason = models.CharField(max_length=200)
+    inbound = models.ForeignKey(InboundSMS, on_delete=models.SET_NULL, null=True, blank=True, related_name="changes")
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.lead_id}: do not contact = {self.do_not_contact}"

@@ -3,10 +3,13 @@
 Registered by importing this module from leads.operation_types.
 """
 
+import datetime
+
 from django.db import transaction
+from django.utils import timezone
 from rest_framework import serializers
 
-from leads import exporting, messaging, services
+from leads import consent, exporting, messaging, services, sms_segments
 from leads.bulk_forms import MessageForm
 from leads.models import Channel, Message, MessageStatus, MessageTemplate
 from leads.operation_types import LeadOperationType
@@ -18,17 +21,27 @@ from operations.registry import Outcome, Planned, register
 
 class MessageParams(serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices)
-    template_id = serializers.IntegerField(required=False, allow_null=True, help_text="A message template")
+    template_id = serializers.PrimaryKeyRelatedField(
+        queryset=MessageTemplate.objects.all(),
+        required=False,
+        allow_null=True,
+        label="Template",
+        help_text="A message template of this location",
+        error_messages={"does_not_exist": "No such template in this location."},
+    )
     subject = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     body = serializers.CharField(
         max_length=5000, required=False, allow_blank=True, default="", help_text="Ad-hoc text (without a template)"
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "location" in self.context:  # Validating: only the location's own templates exist.
+            self.fields["template_id"].queryset = MessageTemplate.objects.filter(location=self.context["location"])
+
     def validate(self, data):
         if data.get("template_id"):
-            template = MessageTemplate.objects.filter(pk=data["template_id"], location=self.context["location"]).first()
-            if template is None:
-                raise serializers.ValidationError({"template_id": ["No such template in this location."]})
+            template = data["template_id"]
             data["body"], data["subject"] = template.body, data.get("subject") or template.subject
         elif not data.get("body", "").strip():
             raise serializers.ValidationError({"body": ["Choose a template or write the message."]})
@@ -37,6 +50,12 @@ class MessageParams(serializers.Serializer):
                 messaging.validate(data.get(field, ""))
             except messaging.TemplateError as exc:
                 raise serializers.ValidationError({field: [str(exc)]}) from None
+        if data["channel"] == Channel.SMS:
+            over = sms_segments.over_limit(messaging.render_without_placeholders(data["body"]))
+            if over:
+                field = "template_id" if data.get("template_id") else "body"
+                message = f"Too long for SMS even before placeholders are filled in: {over}."
+                raise serializers.ValidationError({field: [message]})
         return data
 
 
@@ -48,23 +67,50 @@ class MessageLeads(LeadOperationType):
     Params = MessageParams
     form_class = MessageForm
 
-    def _plan(self, lead, ctx) -> tuple[Planned, str]:
+    def _plans(self, records, ctx) -> dict[int, tuple[Planned, str, datetime.datetime | None]]:
+        """Per lead: the plan, the address, and when an SMS is held until (the lead's local hours)."""
+        opted_out = consent.opted_out_by_reply([lead.pk for lead in records])
+        now = timezone.now()
+        return {lead.pk: self._plan(lead, ctx, opted_out=lead.pk in opted_out, now=now) for lead in records}
+
+    def _plan(self, lead, ctx, *, opted_out: bool, now) -> tuple[Planned, str, datetime.datetime | None]:
         channel = ctx.params["channel"]
         address = lead.phone if channel == Channel.SMS else lead.email
         if lead.do_not_contact:
-            return Planned(ItemStatus.SKIPPED, "Do not contact"), address
+            return Planned(ItemStatus.SKIPPED, consent.OPTED_OUT if opted_out else "Do not contact"), address, None
         if not address:
             missing = "No phone number" if channel == Channel.SMS else "No email address"
-            return Planned(ItemStatus.SKIPPED, missing), address
-        return Planned(ItemStatus.SUCCEEDED, "", address, messaging.render(ctx.params["body"], lead)), address
+            return Planned(ItemStatus.SKIPPED, missing), address, None
+        body = messaging.render(ctx.params["body"], lead)
+        if channel != Channel.SMS:
+            return Planned(ItemStatus.SUCCEEDED, "", address, body), address, None
+        over = sms_segments.over_limit(body)
+        if over:
+            return Planned(ItemStatus.SKIPPED, f"Too long for SMS: {over}."), address, None
+        held_until = messaging.quiet_hours_until(lead.phone, now, ctx.location.timezone)
+        note = messaging.held_note(held_until, lead.phone, ctx.location.timezone) if held_until else ""
+        return Planned(ItemStatus.SUCCEEDED, note, address, body), address, held_until
 
     def preview(self, records, ctx):
-        return {lead.pk: self._plan(lead, ctx)[0] for lead in records}
+        """As apply plans it; the shown text also has the email's subject or the SMS's length."""
+        by_pk = {lead.pk: lead for lead in records}
+        return {pk: self._shown(plan, by_pk[pk], ctx) for pk, (plan, _, _) in self._plans(records, ctx).items()}
+
+    def _shown(self, plan: Planned, lead, ctx) -> Planned:
+        if plan.status != ItemStatus.SUCCEEDED:
+            return plan
+        if ctx.params["channel"] == Channel.SMS:
+            after = f"{plan.after}\n\n[{sms_segments.count(plan.after).describe()}]"
+        else:
+            subject = messaging.render(ctx.params.get("subject", ""), lead) or messaging.DEFAULT_SUBJECT
+            after = f"Subject: {subject}\n\n{plan.after}"
+        return Planned(plan.status, plan.reason, plan.before, after)
 
     def apply(self, records, ctx):
         outcomes, messages = {}, []
+        plans = self._plans(records, ctx)
         for lead in records:
-            plan, address = self._plan(lead, ctx)
+            plan, address, held_until = plans[lead.pk]
             queued = plan.status == ItemStatus.SUCCEEDED
             messages.append(
                 Message(
@@ -76,7 +122,8 @@ class MessageLeads(LeadOperationType):
                     subject=messaging.render(ctx.params.get("subject", ""), lead) if queued else "",
                     body=plan.after if queued else "",
                     status=MessageStatus.QUEUED if queued else MessageStatus.SKIPPED,
-                    error=plan.reason,
+                    error="" if queued else plan.reason,
+                    send_after=held_until,
                 )
             )
             outcomes[lead.pk] = Outcome(plan.status, plan.reason)
@@ -89,6 +136,14 @@ class MessageLeads(LeadOperationType):
             operation_id = str(ctx.operation.pk)
             transaction.on_commit(lambda: _enqueue_outbox(operation_id))
         return outcomes
+
+    record_note_label = "Delivery"
+
+    def figures(self, operation):
+        return messaging.delivery_figures(operation_id=operation.pk)
+
+    def record_notes(self, operation, object_ids):
+        return messaging.delivery_notes(operation_id=operation.pk, lead_ids=object_ids)
 
     def finish(self, operation):
         """Send what is still queued within the time slice; the outbox task takes the rest."""

@@ -202,6 +202,18 @@ class OperationType:
         """Whether user may download the operation's file; the engine knows no policy of its own."""
         return False
 
+    # A type that hears back about records after they were processed (an SMS's delivery) names
+    # the column its record_notes fill on the operation page and in the items API ("Delivery").
+    record_note_label: ClassVar[str] = ""
+
+    def figures(self, operation) -> list[tuple[str, str, int]]:
+        """(key, label, count) the type counts beyond the item statuses, e.g. SMS delivered."""
+        return []
+
+    def record_notes(self, operation, object_ids: list[int]) -> dict[int, str]:
+        """What the type has heard about these records since (e.g. "Delivered"), by object id."""
+        return {}
+
 
 def _jsonable(value):
     """Validated data as JSON-storable values (model instances become their pk)."""

@@ -4,6 +4,7 @@ import csv
 from collections.abc import Iterator
 
 from operations.models import BulkOperation
+from operations.registry import get_type
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -27,3 +28,16 @@ def stream_results_csv(operation: BulkOperation) -> Iterator[str]:
         yield writer.writerow(
             [object_id, status, neutralize_formula(error), processed_at.isoformat() if processed_at else ""]
         )
+
+
+def with_record_notes(operation: BulkOperation, items: list) -> list:
+    """Set `note` on each item: what the operation's type heard about its record since (SMS delivery)."""
+    try:
+        op_type = get_type(operation.target, operation.operation_type)
+    except LookupError:
+        notes = {}
+    else:
+        notes = op_type.record_notes(operation, [item.object_id for item in items])
+    for item in items:
+        item.note = notes.get(item.object_id, "")
+    return items

@@ -193,6 +193,10 @@ class BulkOperationOutput(serializers.ModelSerializer):
     file_url = serializers.SerializerMethodField(
         help_text="Where to download the file this operation wrote (an export), once completed, if you may; else null."
     )
+    figures = serializers.SerializerMethodField(
+        help_text="What the type counts beyond the item statuses, e.g. an SMS operation's delivered, "
+        "undelivered, delivery_failed, awaiting_report and held messages; {} for other types."
+    )
 
     class Meta:
         model = BulkOperation
@@ -224,10 +228,18 @@ class BulkOperationOutput(serializers.ModelSerializer):
             "undo_of",
             "results_url",
             "file_url",
+            "figures",
         ]
 
     def get_results_url(self, operation) -> str:
         return f"/api/v1/bulk-operations/{operation.pk}/results.csv"
+
+    def get_figures(self, operation) -> dict[str, int]:
+        try:
+            op_type = get_type(operation.target, operation.operation_type)
+        except LookupError:
+            return {}
+        return {key: count for key, _, count in op_type.figures(operation)}
 
     def get_file_url(self, operation) -> str | None:
         request = self.context.get("request")
@@ -241,9 +253,13 @@ class BulkOperationOutput(serializers.ModelSerializer):
 
 
 class BulkOperationItemOutput(serializers.ModelSerializer):
+    note = serializers.CharField(
+        default="", help_text="What the type heard about the record since, e.g. an SMS's delivery"
+    )
+
     class Meta:
         model = BulkOperationItem
-        fields = ["object_id", "status", "error_message", "before", "processed_at"]
+        fields = ["object_id", "status", "error_message", "before", "processed_at", "note"]
 
 
 class BulkOperationItemListOutput(serializers.Serializer):

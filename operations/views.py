@@ -122,12 +122,18 @@ def _items_context(request, operation: BulkOperation) -> dict:
     if status:
         items = items.filter(status=status)
     page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
+    rows = results.with_record_notes(operation, list(page.object_list))
     urls = _record_urls(operation, [item.object_id for item in rows])
+    try:
+        op_type = get_type(operation.target, operation.operation_type)
+    except LookupError:
+        op_type = None
     return {
         "operation": operation,
         "items_page": page,
         "item_rows": [(item, urls.get(item.object_id, "")) for item in rows],
+        "record_note_label": op_type.record_note_label if op_type else "",
+        "type_figures": op_type.figures(operation) if op_type else [],
         "item_status": status,
         "item_filters": ITEM_FILTERS,
         "item_status_label": dict(ItemStatus.choices).get(status, ""),

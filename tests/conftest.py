@@ -23,6 +23,22 @@ def one_iteration_password_hashing():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def sms_at_any_hour():
+    """SMS go out at any hour unless a test turns quiet hours on (settings.SMS_QUIET_HOURS = True).
+
+    Set in the environment so that the workers and servers the tests start inherit it: whether
+    a test's SMS is held must not depend on the hour the suite runs.
+    """
+    previous = os.environ.get("SMS_QUIET_HOURS")
+    os.environ["SMS_QUIET_HOURS"] = "false"
+    yield
+    if previous is None:
+        del os.environ["SMS_QUIET_HOURS"]
+    else:
+        os.environ["SMS_QUIET_HOURS"] = previous
+
+
 @pytest.fixture
 def location(db):
     return factories.make_location("Demo Realty", slug="demo-realty")

@@ -17,4 +17,7 @@ def score_explanation(lead: Lead) -> dict:
 
 @register.inclusion_tag("leads/_lead_messages.html")
 def lead_messages(lead: Lead, limit: int = 20) -> dict:
-    return {"messages_sent": lead.messages.select_related("template").order_by("-created_at", "-id")[:limit]}
+    return {
+        "messages_sent": lead.messages.select_related("template").order_by("-created_at", "-id")[:limit],
+        "consent_changes": lead.consent_changes.select_related("inbound")[:limit],
+    }

@@ -2,6 +2,7 @@ import pytest
 
 from operations import engine
 from tests.factories import make_operation, run_to_end
+from tests.leads.twilio_fake import twilio_sms  # noqa: F401 (the fixture, for every lead test)
 
 
 @pytest.fixture

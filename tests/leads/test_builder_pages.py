@@ -119,7 +119,7 @@ def test_preview_shows_rendered_message(client_for, manager, location):
             "pasted_ids": str(lead.pk),
         },
     )
-    assert response.context["preview"].sample[0].after == "Hi Ana"
+    assert response.context["preview"].sample[0].after == "Hi Ana\n\n[6 characters, GSM-7, 1 segment]"
 
 
 def test_preview_reports_invalid_template_text(client_for, manager, location):

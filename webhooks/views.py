@@ -6,10 +6,12 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import policy
 from accounts.policy import Action
+from operations import form_keys
 from webhooks import delivery, services
 from webhooks.forms import WebhookForm
 from webhooks.models import DeliveryStatus
@@ -35,11 +37,17 @@ def _webhook_or_404(request, webhook_id):
 def webhook_list(request):
     location = _location(request)
     form = WebhookForm(request.POST or None)
+    if request.method == "POST":
+        earlier = _repeated(request, form)
+        if earlier is not None:  # the same form again (a double click, Back then Create): no second webhook
+            return redirect(earlier)
     if request.method == "POST" and form.is_valid():
         webhook = services.create_webhook(location=location, user=request.user, **form.cleaned_data)
         request.session[NEW_SECRET_KEY] = {"id": webhook.pk, "secret": webhook.secret}
+        url = reverse("webhooks:detail", args=[webhook.pk])
+        form_keys.remember(request, form_keys.posted_key(request), form_keys.fingerprint(request), url)
         messages.success(request, "Webhook created. Copy its signing secret now: it is shown only once.")
-        return redirect("webhooks:detail", webhook_id=webhook.pk)
+        return redirect(url)
     hooks = webhooks_for(request.user).filter(location=location).order_by("-created_at", "-pk")
     return render(
         request,
@@ -47,6 +55,18 @@ def webhook_list(request):
         {"webhooks": hooks, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+def _repeated(request, form) -> str | None:
+    """Where this form's one-time key led when it was sent before; a form error if it changed since."""
+    try:
+        earlier = form_keys.earlier_url(request, form_keys.posted_key(request), form_keys.fingerprint(request))
+    except form_keys.ChangedSinceSubmitted:
+        form.add_error(None, "This form was already submitted and has been changed since, so nothing was saved.")
+        return None
+    if earlier is not None:
+        messages.info(request, "This was already done.")
+    return earlier
 
 
 @login_required
@@ -98,10 +118,15 @@ def webhook_delete(request, webhook_id):
 def redeliver(request, webhook_id, delivery_id):
     webhook = _webhook_or_404(request, webhook_id)
     original = get_object_or_404(deliveries_of(webhook), pk=delivery_id)
+    back = reverse("webhooks:detail", args=[webhook.pk])
+    earlier = _repeated(request, WebhookForm())
+    if earlier is not None:
+        return redirect(earlier)
     if not webhook.is_active:
         messages.error(request, "This webhook is inactive: activate it to redeliver.")
     else:
         with transaction.atomic():
             delivery.redeliver(original)
+        form_keys.remember(request, form_keys.posted_key(request), form_keys.fingerprint(request), back)
         messages.success(request, f"“{original.get_event_display()}” queued for delivery again.")
-    return redirect("webhooks:detail", webhook_id=webhook.pk)
+    return redirect(back)

@@ -113,3 +113,26 @@ def test_managers_see_webhooks_in_the_navigation_and_agents_do_not(client_for, m
     link = f'href="{reverse("webhooks:list")}"'
     assert link in client_for(manager).get(reverse("dashboard")).content.decode()
     assert link not in client_for(agent.user).get(reverse("dashboard")).content.decode()
+
+
+def test_a_create_form_sent_twice_makes_one_webhook(client_for, manager):
+    client = client_for(manager)
+    form = {**FORM, "form_key": "a" * 32}
+    first = client.post(reverse("webhooks:list"), form)
+    second = client.post(reverse("webhooks:list"), form)  # a double click, or Back then Create
+    assert Webhook.objects.count() == 1
+    assert first["Location"] == second["Location"] == reverse("webhooks:detail", args=[Webhook.objects.get().pk])
+    changed = client.post(reverse("webhooks:list"), {**form, "url": "http://93.184.216.34/else"})
+    assert changed.status_code == 400 and Webhook.objects.count() == 1
+
+
+def test_a_redeliver_sent_twice_redelivers_once(client_for, manager, make_webhook, location):
+    webhook = make_webhook(location, FORM["url"])
+    original = WebhookDelivery.objects.create(webhook=webhook, event="campaign.completed", payload={})
+    client = client_for(manager)
+    url = reverse("webhooks:redeliver", args=[webhook.pk, original.pk])
+    for _ in range(2):
+        assert client.post(url, {"form_key": "b" * 32}).status_code == 302
+    assert WebhookDelivery.objects.count() == 2
+    client.post(url, {"form_key": "c" * 32})  # a new click is a new redelivery
+    assert WebhookDelivery.objects.count() == 3

@@ -55,8 +55,8 @@ class ManualEffortEstimate(models.Model):
 class OperationErrorCount(models.Model):
     """How many failed items of a finished operation carry one error message.
 
-    Written once when the operation reaches a final state (analytics.rollups.
-    record_error_counts), so the analytics never scan item rows of finished operations.
+    Written once when the operation reaches a final state (analytics.rollups, on the engine's
+    operation_finished signal), so the analytics never scan item rows of finished operations.
     The operation's location, creator, type and creation time are copied here, so the
     analytics filter this small table alone.
     """

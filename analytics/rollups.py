@@ -1,10 +1,18 @@
-"""The rollup the analytics read instead of item rows: a finished operation's failed items by message."""
+"""The rollup the analytics read instead of item rows: a finished operation's failed items by message.
+
+Written when the engine says an operation reached a final state (operations.signals.operation_finished).
+"""
 
 from django.db import transaction
 from django.db.models import Count
 
 from analytics.models import OperationErrorCount
 from operations.models import BulkOperation, BulkOperationItem, ItemStatus
+
+
+def roll_up_finished(sender, operation, **kwargs) -> None:
+    """operation_finished receiver (connected in AnalyticsConfig.ready)."""
+    record_error_counts(operation.pk)
 
 
 def record_error_counts(operation_id) -> None:

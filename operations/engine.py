@@ -22,7 +22,6 @@ from django.utils import timezone
 
 from accounts import policy
 from accounts.selectors import membership_for
-from analytics.rollups import record_error_counts
 from operations import progress, queue
 from operations.errors import IdempotencyConflict, InvalidInput, InvalidTransition, TooManyActiveOperations
 from operations.models import (
@@ -391,7 +390,6 @@ def _complete(operation_id) -> str:
             status=OperationStatus.COMPLETED, completed_at=timezone.now()
         )
     operation.refresh_from_db()
-    record_error_counts(operation.pk)
     progress.publish_completed(operation)
     if finished:  # this call made it final (not a concurrent one, nor a cancel in between)
         send_operation_finished(operation)
@@ -414,7 +412,6 @@ def cancel_operation(*, operation: BulkOperation) -> BulkOperation:
     operation.refresh_from_db()
     if not updated:
         raise InvalidTransition(f"An operation that is {operation.get_status_display().lower()} cannot be cancelled.")
-    record_error_counts(operation.pk)
     queue.unschedule_start(operation.pk)
     progress.publish_completed(operation)
     send_operation_finished(operation)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("leads.assignment_api_urls")),
     path("", include("leads.bulk_api_urls")),
     path("", include("leads.api_urls")),
+    path("", include("leads.import_api_urls")),
     path("", include("leads.webhook_urls")),
     path("", include("tickets.api_urls")),
     path("", include("analytics.api_urls")),

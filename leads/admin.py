@@ -11,6 +11,7 @@ from accounts.admin import (
     edits,
 )
 from accounts.policy import Action
+from leads.import_models import LeadImport, LeadImportRow
 from leads.models import Lead, LeadAssignment, Message, MessageTemplate, ScoringConfig, StageChange, Tag
 
 
@@ -80,11 +81,33 @@ class LeadAdmin(TenantScopedAdmin):
         (None, {"fields": ["location", ("first_name", "last_name"), ("email", "phone")]}),
         (
             "Qualification",
-            {"fields": [("stage", "timeline"), ("score", "classification"), ("budget", "area", "source")]},
+            {"fields": [("stage", "timeline"), ("score", "classification"), ("budget", "area", "source"), "notes"]},
         ),
         ("Ownership", {"fields": [("owner", "team"), "tags", "do_not_contact", "last_contacted_at"]}),
         ("Record", {"fields": ["last_operation", ("created_at", "updated_at")]}),
     ]
+
+
+@admin.register(LeadImport)
+class LeadImportAdmin(HistoryAdminMixin, TenantScopedAdmin):
+    """Imports are made by the import page and API (leads/importing.py); here they are read."""
+
+    list_display = ["file_name", "location", "status", "total_rows", "created", "updated", "skipped", "failed"]
+    list_filter = ["status", "location"]
+    search_fields = ["file_name"]
+    list_select_related = ["location", "created_by", "operation"]
+    exclude = ["file"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(LeadImportRow)
+class LeadImportRowAdmin(HistoryAdminMixin, TenantScopedAdmin):
+    location_path = "lead_import__location"
+    list_display = ["lead_import", "row_number", "lead", "duplicate_of"]
+    search_fields = ["=lead_import__id"]
+    list_select_related = ["lead_import", "lead"]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
 
 @admin.register(StageChange)

@@ -22,6 +22,6 @@ class LeadsConfig(AppConfig):
             )
         )
 
-        # The registry finds leads.operation_types; the message and export types live beside it
-        # (outbound_types builds on it), so importing them here registers them.
-        from leads import outbound_types  # noqa: F401
+        # The registry finds leads.operation_types; the message, export and import types live
+        # beside it (outbound_types builds on it), so importing them here registers them.
+        from leads import import_type, outbound_types  # noqa: F401

@@ -80,6 +80,7 @@ class Lead(models.Model):
     phone = models.CharField(max_length=20, blank=True, validators=[validate_e164], help_text="E.164")
     budget = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     area = models.CharField(max_length=120, blank=True, help_text="Where the lead is looking; {location} in messages")
+    notes = models.TextField(blank=True)
     source = models.CharField(max_length=64, blank=True)
     timeline = models.CharField(max_length=16, choices=Timeline.choices, default=Timeline.UNKNOWN)
     stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.NEW)
@@ -309,3 +310,6 @@ class ConsentChange(models.Model):
 
     def __str__(self):
         return f"{self.lead_id}: do not contact = {self.do_not_contact}"
+
+# The lead import models live in their own module; importing them here registers them with the app.
+from leads.import_models import LeadImport, LeadImportRow  # noqa: E402, F401

@@ -1,6 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from accounts import policy
+from accounts.policy import Action
 from leads.forms import LeadFilterForm
 from leads.selectors import DEFAULT_LEAD_SORT, LEAD_SORTS, assignment_history, lead_for, lead_page, stage_history
 from operations.forms import type_choices
@@ -20,7 +22,11 @@ LEADS = ListPage(
 
 @login_required
 def lead_list(request):
-    return LEADS.response(request, type_choices=type_choices("leads", user=request.user, location=request.location))
+    return LEADS.response(
+        request,
+        type_choices=type_choices("leads", user=request.user, location=request.location),
+        can_import=policy.allows(request.user, Action.IMPORT_LEADS, request.location),
+    )
 
 
 @login_required

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 
 from accounts.models import Location, Membership, Role, Team
 from agents.models import Agent
+from leads.import_models import LeadImport, LeadImportRow
 from leads.models import Lead, Tag
 from operations import engine
 from operations.models import BulkOperation
@@ -92,6 +93,7 @@ OPERATION_PARAMS = {
     ("tickets", "assign"): {"agent_id": None},
     ("tickets", "add_comment"): {"body": "Looked into it", "is_internal": True},
     ("tickets", "delete"): {},
+    ("lead_import_rows", "lead_import"): {},
 }
 
 
@@ -116,7 +118,24 @@ def make_record(target: str, location: Location, *, agent: Agent | None = None):
         return lead
     if target == "tickets":
         return make_ticket(location, assignee=agent)
+    if target == "lead_import_rows":
+        return make_import_row(location)
     raise AssertionError(f"No factory for target '{target}': add it to tests/factories.make_record")
+
+
+def make_import_row(location: Location, **values) -> LeadImportRow:
+    """One row of a new lead import (a draft) of `location`: a lead that does not exist yet."""
+    n = next(_seq)
+    values = {"first_name": f"Imported{n}", "email": f"imported{n}@example.com", **values}
+    lead_import = LeadImport.objects.create(
+        location=location,
+        created_by=make_user(location=location, role=Role.MANAGER),
+        file_name=f"import{n}.csv",
+        options={"headers": list(values), "match_on": "email_or_phone", "on_duplicate": "skip"},
+    )
+    return LeadImportRow.objects.create(
+        lead_import=lead_import, row_number=2, cells=list(values.values()), values=values
+    )
 
 
 def make_operation(

@@ -29,6 +29,7 @@ from accounts.policy import OWN, Action
 from agents.models import Agent, Availability
 from campaigns import services as campaign_services
 from campaigns.models import CallingSettings, Campaign, CampaignContact, CampaignState, DoNotCallEntry
+from leads.import_models import LeadImport
 from leads.models import Lead, MessageTemplate, ScoringConfig, Tag
 from operations.models import BulkOperation, OperationStatus
 from tests import factories
@@ -104,6 +105,10 @@ def _campaign(world, name="Policy campaign", state=None):
 
 def _contacts_file(name="contacts.csv"):
     return SimpleUploadedFile(name, b"phone\n+12125550101\n", content_type="text/csv")
+
+
+def _leads_file():
+    return SimpleUploadedFile("leads.csv", b"Name,Email\nAnn Lee,ann@example.com\n", content_type="text/csv")
 
 
 def _op_status(objs) -> str:
@@ -287,6 +292,33 @@ PATHS: dict[Action, Case] = {
             ),
             Path("api detail", "api", "get", lambda objs: f"/api/v1/campaigns/{objs['campaign'].pk}"),
             Path("api contacts", "api", "get", lambda objs: f"/api/v1/campaigns/{objs['campaign'].pk}/contacts"),
+        ],
+    ),
+    Action.IMPORT_LEADS: Case(
+        lambda w: {},
+        [
+            Path(
+                "api import",
+                "api",
+                "post",
+                lambda objs: "/api/v1/leads/imports",
+                lambda objs: {"file": _leads_file(), "location": objs["location"].pk},
+                done=lambda objs, user: Lead.objects.filter(
+                    email="ann@example.com", location=objs["location"]
+                ).exists(),
+                body="multipart",
+                outsider_refused=(400, 403, 404),
+            ),
+            Path("page form", "page", "get", lambda objs: reverse("leads:import"), names_our_object=False),
+            Path(
+                "page upload",
+                "page",
+                "post",
+                lambda objs: reverse("leads:import"),
+                lambda objs: {"file": _leads_file()},
+                done=lambda objs, user: LeadImport.objects.filter(location=objs["location"], created_by=user).exists(),
+                names_our_object=False,
+            ),
         ],
     ),
     Action.CAMPAIGN_CREATE: Case(

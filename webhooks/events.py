@@ -4,6 +4,7 @@ location and queues it; the engine's and the campaigns' signals are turned into 
 from django.utils import timezone
 
 from campaigns.signals import campaign_completed
+from leads.signals import lead_import_completed
 from operations.models import OperationStatus
 from operations.signals import operation_finished
 from webhooks import delivery
@@ -56,6 +57,11 @@ def on_campaign_completed(sender, campaign, **kwargs) -> None:
     emit(campaign.location_id, Event.CAMPAIGN_COMPLETED, CampaignOutput(campaign).data)
 
 
+def on_lead_import_completed(sender, lead_import, summary, **kwargs) -> None:
+    emit(lead_import.location_id, Event.LEAD_IMPORT_COMPLETED, summary)
+
+
 def connect_receivers() -> None:
     operation_finished.connect(on_operation_finished, dispatch_uid="webhooks.operation_finished")
     campaign_completed.connect(on_campaign_completed, dispatch_uid="webhooks.campaign_completed")
+    lead_import_completed.connect(on_lead_import_completed, dispatch_uid="webhooks.lead_import_completed")

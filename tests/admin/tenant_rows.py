@@ -21,6 +21,7 @@ from accounts.models import Location, Membership, Role, Team
 from agents.models import Agent, RoundRobinPointer
 from analytics.models import ManualEffortEstimate, OperationErrorCount
 from campaigns.models import Call, CallEvent, CallingSettings, Campaign, CampaignContact, DoNotCallEntry
+from leads.import_models import LeadImport, LeadImportRow
 from leads.models import Lead, LeadAssignment, Message, MessageTemplate, ScoringConfig, StageChange, Tag
 from operations.models import BulkOperation, BulkOperationItem
 from tests import factories
@@ -160,6 +161,12 @@ FACTORIES = {
         body=f"{c.marker} hello",
     ),
     ScoringConfig: lambda c: ScoringConfig.objects.create(location=c.location),
+    LeadImport: lambda c: LeadImport.objects.create(
+        location=c.location, created_by=c.get(User), file_name=f"{c.marker} leads.csv", operation=c.get(BulkOperation)
+    ),
+    LeadImportRow: lambda c: LeadImportRow.objects.create(
+        lead_import=c.get(LeadImport), row_number=2, cells=[c.marker], values={"first_name": c.marker}, lead=c.get(Lead)
+    ),
     Ticket: lambda c: factories.make_ticket(
         c.location, subject=f"{c.marker} ticket", assignee=c.get(Agent), last_operation=c.get(BulkOperation)
     ),

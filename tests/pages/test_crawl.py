@@ -479,6 +479,7 @@ KWARGS = {
         True,
     ),
     "lead_id": (lambda fill: objects_of(Lead, fill.company, other=fill.other), True),
+    "import_id": (lambda fill: objects_of(LeadImport, fill.company, other=fill.other), True),
     "ticket_id": (lambda fill: objects_of(Ticket, fill.company, other=fill.other), True),
     "pk": (lambda fill: objects_of(_pk_model(fill.route), fill.company, other=fill.other), True),
     "id": (lambda fill: objects_of(fill.route.admin_model or User, fill.company, other=fill.other), True),

@@ -311,5 +311,6 @@ class ConsentChange(models.Model):
     def __str__(self):
         return f"{self.lead_id}: do not contact = {self.do_not_contact}"
 
+
 # The lead import models live in their own module; importing them here registers them with the app.
 from leads.import_models import LeadImport, LeadImportRow  # noqa: E402, F401

@@ -34,6 +34,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from campaigns import services as campaigns
+from campaigns.models import DoNotCallEntry
 from leads.models import MessageTemplate
 from operations import engine
 from operations.registry import types_for
@@ -89,6 +90,7 @@ def records(location, manager, agent, other_location, same_connection, settings)
     campaign, _ = campaigns.create_campaign(
         location=location, user=manager, file_bytes=CONTACTS_CSV, filename="contacts.csv"
     )
+    listed = DoNotCallEntry.objects.create(location=location, phone="+12125550199", added_by=manager)
 
     def operation(target, operation_type, params, ids, **kwargs):
         created, _ = engine.create_operation(
@@ -116,6 +118,7 @@ def records(location, manager, agent, other_location, same_connection, settings)
             "tickets": [ticket.pk for ticket in tickets],
             "message-templates": [template.pk],
             "campaigns": [campaign.pk],
+            "do-not-call": [listed.pk],
             "bulk-operations": [str(finished.pk), str(draft.pk), str(pending.pk)],
             "tickets/bulk-operations": [str(finished.pk), str(pending.pk)],
             "refresh": [str(RefreshToken.for_user(manager))],

@@ -18,6 +18,7 @@ from accounts import policy
 from accounts.policy import Action
 from campaigns import selectors, services
 from campaigns.api import create_from_upload, preview_of, validated_settings
+from campaigns.dialer import calling_window
 from campaigns.models import CampaignState, ContactStatus
 from campaigns.serializers import RETRYABLE_CHOICES
 from operations import form_keys
@@ -157,6 +158,7 @@ def campaign_create(request):
         "agents": selectors.campaign_agents(user=request.user, location=request.location),
         "timezones": sorted(zoneinfo.available_timezones()),
         "default_timezone": request.location.timezone,
+        "calling_window": calling_window(request.location.pk),
         "weekdays": WEEKDAYS,
         "retryable_choices": RETRYABLE_CHOICES,
         "selected_days": [int(d) for d in form.getlist("days")] if form else [1, 2, 3, 4, 5],
@@ -192,6 +194,7 @@ def campaign_detail(request, campaign_id: int):
         "statuses": ContactStatus.choices,
         "page": page,
         "live": campaign.state in LIVE_STATES or campaign.contacts.filter(status=ContactStatus.CALLING).exists(),
+        "calling_window": calling_window(campaign.location_id),
         "may": _may(request.user, campaign.location),
     }
     if request.htmx:

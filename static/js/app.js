@@ -2,7 +2,7 @@
 // htmx on every filter, sort or page change, so all state lives in the DOM and handlers
 // are delegated from the document. Also what the Content-Security-Policy keeps out of the
 // templates: inline styles (data-width-percent, data-tag-color) and htmx's hx-on handlers and
-// trigger filters, which need eval (data-swap-statuses, the selectionChanged event).
+// trigger filters, which need eval.
 (function () {
   "use strict";
 
@@ -44,12 +44,6 @@
     p.form.hidden = checked === 0;
   }
 
-  // The user changed the selection: a step of the bulk bar that depends on it listens
-  // (hx-trigger="selectionChanged from:body").
-  function announce() {
-    document.body.dispatchEvent(new CustomEvent("selectionChanged", { bubbles: true }));
-  }
-
   document.addEventListener("change", function (event) {
     var target = event.target;
     if (!target.matches("[data-select-row], [data-select-page]")) return;
@@ -59,7 +53,6 @@
       p.rows.forEach(function (box) { box.checked = target.checked; });
     }
     refresh(p);
-    announce();
   });
 
   document.addEventListener("click", function (event) {
@@ -69,12 +62,10 @@
     if (target.matches("[data-select-all-matching]")) {
       setAllMatching(p, true);
       refresh(p);
-      announce();
     } else if (target.matches("[data-clear-selection]")) {
       p.rows.forEach(function (box) { box.checked = false; });
       setAllMatching(p, false);
       refresh(p);
-      announce();
     }
   });
 
@@ -85,18 +76,6 @@
   }
   document.addEventListener("DOMContentLoaded", init);
   document.addEventListener("htmx:afterSettle", init);
-
-  // An element with data-swap-statuses="422 429" (or inside one) has those error responses
-  // swapped in like a 200, not treated as errors: they carry the form and its messages.
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var scope = event.target.closest && event.target.closest("[data-swap-statuses]");
-    if (!scope) return;
-    var statuses = scope.dataset.swapStatuses.split(/\s+/);
-    if (statuses.indexOf(String(event.detail.xhr.status)) !== -1) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
-  });
 
   // Widths and colours computed on the server arrive as data attributes and are set through
   // the CSSOM, which the policy allows (it refuses style="…" attributes).

@@ -34,6 +34,7 @@ class DoNotCallFilterInput(serializers.Serializer):
 
 
 class DoNotCallListApi(generics.GenericAPIView):
+    queryset = DoNotCallEntry.objects.none()  # names the model for the schema; rows come from the selector
     serializer_class = DoNotCallOutput
     pagination_class = ApiPagination
 

@@ -64,16 +64,17 @@ def import_upload(request):
 
 def _options(request, lead_import: LeadImport) -> dict:
     """The review form's choices, or the guess when it was not posted yet."""
-    headers = lead_import.options["headers"]
+    stored = {**importing.default_options(lead_import.location), **lead_import.options}
+    headers = stored.get("headers") or []
     if request.method != "POST":
-        return {**lead_import.options, "mapping": guess_mapping(headers)}
+        return {**stored, "mapping": guess_mapping(headers)}
     mapping = {header: request.POST.get(f"map-{i}", "") for i, header in enumerate(headers)}
     return {
-        **lead_import.options,
+        **stored,
         "mapping": mapping,
         "on_duplicate": request.POST.get("on_duplicate") or OnDuplicate.SKIP,
         "match_on": request.POST.get("match_on") or MatchOn.EMAIL_OR_PHONE,
-        "region": (request.POST.get("region") or lead_import.options["region"]).upper()[:2],
+        "region": (request.POST.get("region") or stored["region"]).upper()[:2],
     }
 
 
@@ -115,7 +116,7 @@ def import_review(request, import_id: int):
         "options": options,
         "columns": [
             {"index": i, "header": header, "field": options["mapping"].get(header, "")}
-            for i, header in enumerate(lead_import.options["headers"])
+            for i, header in enumerate(options.get("headers") or [])
         ],
         "fields": [(name, FIELD_LABELS[name]) for name in FIELDS],
         "on_duplicate_choices": OnDuplicate.choices,

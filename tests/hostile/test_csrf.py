@@ -75,6 +75,7 @@ def records(location, manager, agent):
         "campaign": campaign,
         "contact": campaign.contacts.get(),
         "operation": operation,
+        "lead_import": factories.make_import_row(location).lead_import,
     }
 
 
@@ -86,6 +87,7 @@ KWARG_OWNERS = {
     "lead_id": "lead",
     "ticket_id": "ticket",
     "operation_id": "operation",
+    "import_id": "lead_import",
 }
 
 

@@ -111,7 +111,7 @@ def test_the_settings_page_saves_and_validates_the_window(client_for, manager, a
     )
     assert client_for(agent.user).post("/campaigns/calling-settings/", {"window_start": "08:00"}).status_code == 403
     # The create page and a campaign's page state the company's window.
-    assert "09:30–20:00" in client.get("/campaigns/new/").content.decode()
+    assert "09:30\u201320:00" in client.get("/campaigns/new/").content.decode()
 
 
 def test_the_database_refuses_a_window_that_ends_before_it_starts(location):

@@ -12,7 +12,17 @@ from accounts.admin import (
 )
 from accounts.policy import Action
 from leads.import_models import LeadImport, LeadImportRow
-from leads.models import Lead, LeadAssignment, Message, MessageTemplate, ScoringConfig, StageChange, Tag
+from leads.models import (
+    ConsentChange,
+    InboundSMS,
+    Lead,
+    LeadAssignment,
+    Message,
+    MessageTemplate,
+    ScoringConfig,
+    StageChange,
+    Tag,
+)
 
 
 @admin.register(Tag)
@@ -132,6 +142,27 @@ class LeadAssignmentAdmin(HistoryAdminMixin, TenantScopedAdmin):
     date_hierarchy = "assigned_at"
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+
+
+@admin.register(ConsentChange)
+class ConsentChangeAdmin(HistoryAdminMixin, TenantScopedAdmin):
+    location_path = "lead__location"
+    list_display = ["lead", "do_not_contact", "reason", "inbound", "changed_at"]
+    list_filter = ["do_not_contact"]
+    search_fields = ["=lead__id", "lead__last_name", "reason"]
+    list_select_related = ["lead", "inbound"]
+    date_hierarchy = "changed_at"
+
+
+@admin.register(InboundSMS)
+class InboundSMSAdmin(HistoryAdminMixin, TenantScopedAdmin):
+    """Replies to the one sender number: they belong to no single company, so superusers only."""
+
+    location_path = None
+    list_display = ["received_at", "from_number", "to_number", "keyword"]
+    list_filter = ["keyword"]
+    search_fields = ["=from_number", "=message_sid"]
+    date_hierarchy = "received_at"
 
 
 # --- Bulk lead operations: message templates, messages, scoring (added with the lead operation types) ---

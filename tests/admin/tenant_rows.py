@@ -22,7 +22,17 @@ from agents.models import Agent, RoundRobinPointer
 from analytics.models import ManualEffortEstimate, OperationErrorCount
 from campaigns.models import Call, CallEvent, CallingSettings, Campaign, CampaignContact, DoNotCallEntry
 from leads.import_models import LeadImport, LeadImportRow
-from leads.models import Lead, LeadAssignment, Message, MessageTemplate, ScoringConfig, StageChange, Tag
+from leads.models import (
+    ConsentChange,
+    InboundSMS,
+    Lead,
+    LeadAssignment,
+    Message,
+    MessageTemplate,
+    ScoringConfig,
+    StageChange,
+    Tag,
+)
 from operations.models import BulkOperation, BulkOperationItem
 from tests import factories
 from tickets.models import Comment, Ticket, TicketAssignment
@@ -101,6 +111,7 @@ def _call(c: Company) -> Call:
 
 FACTORIES = {
     Group: GLOBAL,
+    InboundSMS: GLOBAL,
     Schedule: GLOBAL,
     Success: GLOBAL,
     Failure: GLOBAL,
@@ -139,6 +150,9 @@ FACTORIES = {
         count=1,
     ),
     Lead: _lead,
+    ConsentChange: lambda c: ConsentChange.objects.create(
+        lead=c.get(Lead), do_not_contact=True, reason=f"{c.marker} replied STOP"
+    ),
     StageChange: lambda c: StageChange.objects.create(
         lead=c.get(Lead), from_stage="new", to_stage="contacted", changed_by=c.get(User), operation=c.get(BulkOperation)
     ),

@@ -84,6 +84,7 @@ def test_error_file_lists_rejected_rows_with_a_reason(api_for, manager):
         ("Nome|Sobrenome|E-mail\nJosé|Núñez|jose@example.com\n".encode("cp1252"), "c.csv"),
         (factories.xlsx_bytes([["First name", "Last name", "Email"], ["José", "Núñez", "jose@example.com"]]), "d.xlsx"),
     ],
+    ids=["utf16-tab-french", "utf8bom-comma-german", "cp1252-pipe-portuguese", "xlsx-english"],
 )
 def test_encodings_delimiters_languages_and_xlsx(api_for, manager, location, data, name):
     response = post(api_for(manager), data, name)
@@ -178,6 +179,7 @@ def _zip_bomb() -> bytes:
         (b"Name,Email\nAnn,a@example.com\n", "m.csv", {"on_duplicate": "merge"}, "on_duplicate"),
         (b"Name,Email\nAnn,a@example.com\n", "m.csv", {"match_on": "name"}, "match_on"),
     ],
+    ids=lambda value: "file" if isinstance(value, bytes) else None,  # a workbook's bytes hold its time
 )
 def test_bad_input_is_a_clear_400(api_for, manager, location, error_fields, data, name, fields, field):
     response = post(api_for(manager), data, name, **fields)

@@ -11,6 +11,15 @@ def locations_for(user) -> QuerySet[Location]:
     return Location.objects.filter(memberships__user=user)
 
 
+def location_ids(user) -> list[int]:
+    """The user's locations as materialised ids, for scoping a model's rows (``location_id__in``).
+
+    With a constant list PostgreSQL uses the (location, ...) indexes (measured 0.01 s instead of
+    2.4 s for a page of a million leads behind a membership subquery).
+    """
+    return list(locations_for(user).values_list("pk", flat=True))
+
+
 def membership_for(user, location) -> Membership | None:
     if not user.is_authenticated or location is None:
         return None

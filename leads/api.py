@@ -7,36 +7,26 @@ from rest_framework.response import Response
 
 from accounts import policy
 from accounts.policy import Action
-from accounts.selectors import locations_for, membership_for
+from accounts.selectors import location_ids
 from leads.filters import LeadFilter, TagFilter
 from leads.models import Lead, Tag
+from leads.operation_types import LEADS
 from leads.serializers import LeadInputSerializer, LeadOutputSerializer, TagInputSerializer, TagOutputSerializer
 from web.api import ApiPagination
 
 
-def _location_ids(user) -> list[int]:
-    """Materialised ids: with a constant list PostgreSQL uses the (location, ...) indexes (measured
-    0.01 s instead of 2.4 s for a page of a million leads behind a membership subquery)."""
-    return list(locations_for(user).values_list("pk", flat=True))
-
-
 def _leads_for(user):
     return (
-        Lead.objects.filter(location_id__in=_location_ids(user))
+        Lead.objects.filter(location_id__in=location_ids(user))
         .select_related("owner__user", "team")
         .prefetch_related("tags")
     )
 
 
 def _check_can_edit_lead(user, lead: Lead) -> None:
-    """Managers and admins edit every lead of their location; agents only the leads they own."""
-    membership = membership_for(user, lead.location)
-    if membership is None:
-        raise PermissionDenied("You are not a member of this lead's location.")
-    if membership.is_manager:
-        return
-    if lead.owner is None or lead.owner.user_id != user.pk:
-        raise PermissionDenied("Agents may only update leads they own.")
+    """The bulk operations' rule (the leads target's): agents change their own leads and unowned ones."""
+    if not LEADS.may_edit(user, lead):
+        raise PermissionDenied("Agents may only update leads they own or unowned ones.")
 
 
 UPDATE_OWNER_NOTE = (
@@ -109,7 +99,7 @@ class LeadDetailApi(generics.RetrieveAPIView):
 
 
 def _tags_for(user):
-    return Tag.objects.filter(location_id__in=_location_ids(user)).order_by("name", "id")
+    return Tag.objects.filter(location_id__in=location_ids(user)).order_by("name", "id")
 
 
 class TagListCreateApi(generics.ListAPIView):

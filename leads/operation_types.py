@@ -6,7 +6,6 @@ Every type also answers `preview(records, ctx)`: what it would do to each record
 
 from collections import defaultdict
 
-from django.db.models import Q
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -19,15 +18,7 @@ from leads.models import Lead, Stage, Timeline
 from leads.selectors import leads_matching
 from operations.field_types import SetFieldType
 from operations.models import ItemStatus
-from operations.registry import OperationType, Outcome, Planned, Target, register, register_target
-
-
-def _allowed(membership):
-    """Managers and admins: every lead of the location; agents: their own and unowned ones."""
-    if membership.is_manager:
-        return None
-    return Q(owner__isnull=True) | Q(owner__user_id=membership.user_id)
-
+from operations.registry import OperationType, Outcome, Planned, Target, own_or_nobodys, register, register_target
 
 LEADS = register_target(
     Target(
@@ -36,7 +27,7 @@ LEADS = register_target(
         singular="lead",
         model=Lead,
         records=lambda location: Lead.objects.filter(location=location),
-        allowed=_allowed,
+        allowed=own_or_nobodys("owner"),
         filter_form=LeadFilterForm,
         select=leads_matching,
         list_url_name="leads:list",

@@ -15,6 +15,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from accounts.models import Membership
+from accounts.selectors import membership_for
 from operations.errors import InvalidInput
 from web.list_filters import ListFilterForm
 
@@ -98,6 +99,30 @@ class Target:
         except DjangoValidationError as exc:
             raise InvalidInput.from_detail({"filters": exc.message_dict}) from None
         return self.select(location=location, filters=cleaned)
+
+    def may_edit(self, user, record) -> bool:
+        """The one "may this member change this record" rule: bulk operations and the record API ask it."""
+        membership = membership_for(user, record.location)
+        if membership is None:
+            return False
+        rule = self.allowed(membership)
+        return rule is None or self.model._default_manager.filter(rule, pk=record.pk).exists()
+
+
+def own_or_nobodys(agent_field: str) -> Callable[[Membership], models.Q | None]:
+    """A target's `allowed`: managers and admins change every record; agents theirs and nobody's.
+
+    `agent_field` names the record's agent (a lead's owner, a ticket's assignee).
+    """
+
+    def allowed(membership: Membership) -> models.Q | None:
+        if membership.is_manager:
+            return None
+        return models.Q(**{f"{agent_field}__isnull": True}) | models.Q(
+            **{f"{agent_field}__user_id": membership.user_id}
+        )
+
+    return allowed
 
 
 @dataclass(frozen=True)

@@ -11,31 +11,22 @@ from rest_framework.response import Response
 
 from accounts import policy
 from accounts.policy import Action
-from accounts.selectors import locations_for, membership_for
+from accounts.selectors import location_ids
 from tickets.filters import TicketFilter
 from tickets.models import Ticket
+from tickets.operation_types import TICKETS
 from tickets.serializers import TicketInputSerializer, TicketOutputSerializer
 from web.api import ApiPagination
 
 
-def _location_ids(user) -> list[int]:
-    """Materialised ids: with a constant list PostgreSQL uses the (location, ...) indexes (measured
-    0.01 s instead of 2.4 s for a page of a million leads behind a membership subquery)."""
-    return list(locations_for(user).values_list("pk", flat=True))
-
-
 def _tickets_for(user):
-    return Ticket.objects.alive().filter(location_id__in=_location_ids(user)).select_related("assignee__user")
+    return Ticket.objects.alive().filter(location_id__in=location_ids(user)).select_related("assignee__user")
 
 
 def _check_can_edit_ticket(user, ticket: Ticket) -> None:
-    """Managers and admins edit every ticket of their location; agents theirs or unassigned ones."""
-    membership = membership_for(user, ticket.location)
-    if membership is None:
-        raise PermissionDenied("You are not a member of this ticket's location.")
-    if membership.is_manager or ticket.assignee is None or ticket.assignee.user_id == user.pk:
-        return
-    raise PermissionDenied("Agents may only update tickets assigned to them or unassigned.")
+    """The bulk operations' rule (the tickets target's): agents change theirs and unassigned ones."""
+    if not TICKETS.may_edit(user, ticket):
+        raise PermissionDenied("Agents may only update tickets assigned to them or unassigned.")
 
 
 UPDATE_ASSIGNEE_NOTE = (

@@ -1,6 +1,5 @@
 """The bulk operations on tickets (seed 003): status, comment, assign, priority, category, delete."""
 
-from django.db.models import Q
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -8,18 +7,10 @@ from agents.capacity import DIRECT_AVAILABILITIES, Room, full_message, loads_for
 from agents.models import Agent
 from operations.field_types import SetFieldType
 from operations.models import ItemStatus
-from operations.registry import OperationType, Outcome, Planned, Target, register, register_target
+from operations.registry import OperationType, Outcome, Planned, Target, own_or_nobodys, register, register_target
 from tickets.forms import TicketFilterForm
 from tickets.models import CLOSED_STATUSES, Category, Comment, Priority, Status, Ticket, TicketAssignment
 from tickets.selectors import tickets_matching
-
-
-def _allowed(membership):
-    """Managers and admins: every ticket; agents: their own and unassigned ones."""
-    if membership.is_manager:
-        return None
-    return Q(assignee__isnull=True) | Q(assignee__user_id=membership.user_id)
-
 
 TICKETS = register_target(
     Target(
@@ -28,7 +19,7 @@ TICKETS = register_target(
         singular="ticket",
         model=Ticket,
         records=lambda location: Ticket.objects.filter(location=location, is_deleted=False),
-        allowed=_allowed,
+        allowed=own_or_nobodys("assignee"),
         filter_form=TicketFilterForm,
         select=tickets_matching,
         list_url_name="tickets:list",

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from django.core import checks
 
 from campaigns import conf
-from outreach.twilio_webhooks import public_base_url
+from outreach.conf import public_base_url
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", ""}  # noqa: S104 (hosts refused, not bound)
 

@@ -14,18 +14,6 @@ def telephony_backend() -> str:
     return _get("TELEPHONY_BACKEND", "simulated").lower()
 
 
-def twilio_account_sid() -> str:
-    return _get("TWILIO_ACCOUNT_SID", "")
-
-
-def twilio_auth_token() -> str:
-    return _get("TWILIO_AUTH_TOKEN", "")
-
-
-def twilio_from_number() -> str:
-    return _get("TWILIO_FROM_NUMBER", "")
-
-
 def simulated_call_seconds() -> float:
     """Real seconds a simulated call takes before its outcome arrives (0 = at once)."""
     return float(_get("SIMULATED_CALL_SECONDS", "3"))

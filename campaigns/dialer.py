@@ -34,8 +34,8 @@ from campaigns.models import (
     CampaignState,
     ContactStatus,
 )
+from outreach.conf import public_base_url
 from outreach.hours import CONTACT_WINDOW, contact_time_zones, contact_window_open, next_contact_window
-from outreach.twilio_webhooks import public_base_url
 
 log = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from campaigns import conf
 from campaigns.models import Call, CallStatus
+from outreach import conf as outreach_conf
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +49,15 @@ class TwilioBackend:
         if self._client is None:
             from twilio.rest import Client
 
-            if not conf.twilio_account_sid() or not conf.twilio_auth_token():
+            if not outreach_conf.twilio_account_sid() or not outreach_conf.twilio_auth_token():
                 raise TelephonyError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are not configured.")
-            self._client = Client(conf.twilio_account_sid(), conf.twilio_auth_token())
+            self._client = Client(outreach_conf.twilio_account_sid(), outreach_conf.twilio_auth_token())
         return self._client
 
     def place_call(self, *, call: Call, to: str, callback_url: str) -> str:
         from twilio.base.exceptions import TwilioException
 
-        from_number = conf.twilio_from_number()
+        from_number = outreach_conf.twilio_from_number()
         if not from_number:
             raise TelephonyError("TWILIO_FROM_NUMBER is not configured.")
         agent = call.campaign.settings_snapshot.get("agent_snapshot") or {}
@@ -192,7 +193,7 @@ def simulated_events(*, call_sid: str, to: str, outcome: str = "", rng: random.R
     rng = rng or random.Random()
     if not outcome:
         outcome = rng.choices([o for o, _ in SIMULATED_OUTCOMES], weights=[w for _, w in SIMULATED_OUTCOMES])[0]
-    base = {"CallSid": call_sid, "To": to, "From": conf.twilio_from_number() or "+15005550006"}
+    base = {"CallSid": call_sid, "To": to, "From": outreach_conf.twilio_from_number() or "+15005550006"}
     events = [{**base, "CallStatus": CallStatus.INITIATED}]
     if outcome != CallStatus.FAILED:
         events.append({**base, "CallStatus": CallStatus.RINGING})

@@ -2,7 +2,7 @@
 
 - SMS_BACKEND: dotted path of the SMS backend (default: the console backend).
 - SMS_FILE_PATH: where leads.messaging.FileSMSBackend appends one JSON line per SMS.
-- TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER: for leads.messaging.TwilioSMSBackend.
+- The Twilio account (TWILIO_*) and PUBLIC_BASE_URL: outreach/conf.py, shared with campaigns.
 - MESSAGE_STALE_SECONDS: a message claimed for sending this long ago whose worker died is
   reconciled (never simply sent again).
 - LEAD_EXPORT_CHUNK_SIZE: rows fetched per database round trip when exporting.
@@ -25,18 +25,6 @@ def sms_backend() -> str:
 
 def sms_file_path() -> str:
     return str(_get("SMS_FILE_PATH", str(settings.VAR_DIR / "sms.log")))
-
-
-def twilio_account_sid() -> str:
-    return _get("TWILIO_ACCOUNT_SID", "")
-
-
-def twilio_auth_token() -> str:
-    return _get("TWILIO_AUTH_TOKEN", "")
-
-
-def twilio_from_number() -> str:
-    return _get("TWILIO_FROM_NUMBER", "")
 
 
 def message_stale_seconds() -> float:

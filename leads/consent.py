@@ -12,8 +12,8 @@ that Twilio repeats changes nothing more. Every change writes a ConsentChange on
 
 from django.db import IntegrityError, transaction
 
-from leads import conf
 from leads.models import ConsentChange, InboundSMS, Lead
+from outreach import conf as outreach_conf
 
 OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
 OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP"})
@@ -38,7 +38,7 @@ def receive_sms(*, message_sid: str, from_number: str, to_number: str, body: str
                 body=(body or "")[:1600],
                 keyword=keyword,
             )
-            if not keyword or not from_number or to_number != conf.twilio_from_number():
+            if not keyword or not from_number or to_number != outreach_conf.twilio_from_number():
                 return 0
             opt_out = keyword in OPT_OUT_KEYWORDS
             leads = list(

@@ -34,6 +34,7 @@ from django.utils.module_loading import import_string
 
 from leads import conf
 from leads.models import DELIVERY_RANK, Channel, Lead, Message, MessageStatus
+from outreach import conf as outreach_conf
 from outreach.hours import contact_time_zones, contact_window_open, next_contact_window
 
 logger = logging.getLogger(__name__)
@@ -169,7 +170,7 @@ class TwilioSMSBackend:
         if client is None:
             from twilio.rest import Client
 
-            client = Client(conf.twilio_account_sid(), conf.twilio_auth_token())
+            client = Client(outreach_conf.twilio_account_sid(), outreach_conf.twilio_auth_token())
         self.client = client
 
     def send(self, message: Message) -> str:
@@ -178,7 +179,7 @@ class TwilioSMSBackend:
         try:
             sent = self.client.messages.create(
                 to=message.to,
-                from_=conf.twilio_from_number(),
+                from_=outreach_conf.twilio_from_number(),
                 body=message.body,
                 status_callback=status_callback_url(message),
             )
@@ -198,7 +199,7 @@ def status_callback_url(message: Message) -> str:
     """Where Twilio reports this message's delivery: PUBLIC_BASE_URL + the signed status webhook."""
     from django.urls import reverse
 
-    from outreach.twilio_webhooks import public_base_url
+    from outreach.conf import public_base_url
 
     return f"{public_base_url()}{reverse('leads-sms-status')}?message_id={message.pk}"
 

@@ -8,7 +8,8 @@ from django.http import HttpResponse, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from leads import conf, consent, messaging
+from leads import consent, messaging
+from outreach import conf as outreach_conf
 from outreach.twilio_webhooks import signature_is_valid
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -18,7 +19,7 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 @require_POST
 def inbound_sms(request):
     """An SMS to our number: recorded once per MessageSid; STOP and START change do-not-contact."""
-    if not signature_is_valid(request, auth_token=conf.twilio_auth_token()):
+    if not signature_is_valid(request, auth_token=outreach_conf.twilio_auth_token()):
         return HttpResponseForbidden("Invalid signature.")
     sid = request.POST.get("MessageSid") or request.POST.get("SmsSid") or ""
     if not sid:
@@ -36,7 +37,7 @@ def inbound_sms(request):
 @require_POST
 def sms_status(request):
     """Twilio's status callback for one SMS we sent (?message_id=…): forward-only, idempotent."""
-    if not signature_is_valid(request, auth_token=conf.twilio_auth_token()):
+    if not signature_is_valid(request, auth_token=outreach_conf.twilio_auth_token()):
         return HttpResponseForbidden("Invalid signature.")
     try:
         message_id = int(request.GET.get("message_id", ""))

@@ -1,16 +1,8 @@
 """Twilio's signed webhooks: where Twilio reaches this site, and the X-Twilio-Signature check."""
 
-import os
-
-from django.conf import settings
 from twilio.request_validator import RequestValidator
 
-
-def public_base_url() -> str:
-    """Where Twilio reaches this site, for callback URLs (e.g. https://ops.example.com)."""
-    return str(getattr(settings, "PUBLIC_BASE_URL", os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000"))).rstrip(
-        "/"
-    )
+from outreach.conf import public_base_url
 
 
 def signature_is_valid(request, *, auth_token: str) -> bool:

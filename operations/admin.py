@@ -7,6 +7,7 @@ item outcomes always say what really happened. Finished operations may be delete
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from accounts.admin import EstimatedCountPaginator, HistoryAdminMixin, TenantScopedAdmin
 from operations.models import FINAL_STATUSES, BulkOperation, BulkOperationItem
@@ -82,7 +83,7 @@ class BulkOperationAdmin(TenantScopedAdmin):
         if op_type is None:
             return "—"
         rows = op_type.describe_parameters(operation.parameters, location=operation.location)
-        return format_html_join(format_html("<br>"), "{}: {}", rows) or "—"
+        return format_html_join(mark_safe("<br>"), "{}: {}", rows) or "—"
 
     @admin.display(description="Items")
     def items_link(self, operation):

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db.models import Count
 
 from agents.models import Agent
+from leads.import_models import LeadImportRow
 from leads.models import Lead, LeadAssignment, Message, StageChange, Tag
 from operations import engine
 from operations.models import BulkOperation, BulkOperationItem, ItemStatus, OperationStatus
@@ -48,6 +49,18 @@ class Case:
     def records(self, location) -> list[int]:
         if self.target == "tickets":
             return [factories.make_ticket(location, status="open").pk for _ in range(RECORDS)]
+        if self.target == "lead_import_rows":  # one import of a file of RECORDS new people
+            first = factories.make_import_row(location)
+            LeadImportRow.objects.bulk_create(
+                LeadImportRow(
+                    lead_import=first.lead_import,
+                    row_number=n + 3,
+                    cells=[f"Row{n}", f"row{n}@example.com"],
+                    values={"first_name": f"Row{n}", "email": f"row{n}@example.com"},
+                )
+                for n in range(RECORDS - 1)
+            )
+            return sorted(first.lead_import.rows.values_list("pk", flat=True))
         Lead.objects.bulk_create(
             Lead(location=location, first_name=f"L{n}", phone=f"+1415555{n:04d}", email=f"l{n}@example.com")
             for n in range(RECORDS)
@@ -75,6 +88,7 @@ class Case:
             ("leads", "score"): {},
             ("leads", "message"): {"channel": "sms", "body": "Hi {first_name}"},
             ("leads", "export"): {"format": "csv", "fields": ["id", "first_name"]},
+            ("lead_import_rows", "lead_import"): {},
         }[(self.target, self.key)]
 
     def check_side_effects(self, operation: BulkOperation, ids: list[int], sms_file: Path) -> None:
@@ -100,6 +114,10 @@ class Case:
             assert Lead.tags.through.objects.filter(lead_id__in=ids, tag__name="trial").count() == len(ids)
         if self.key == "remove_tags":
             assert not Lead.tags.through.objects.filter(lead_id__in=ids, tag__name="stale").exists()
+        if self.key == "lead_import":  # one lead per row of the file, none twice
+            emails = LeadImportRow.objects.filter(pk__in=ids).values_list("values__email", flat=True)
+            created = Lead.objects.filter(email__in=list(emails)).values_list("email").annotate(n=Count("id"))
+            assert dict(created) == dict.fromkeys(emails, 1), "leads per imported row"
         if self.key == "export":
             with open(Path(settings.MEDIA_ROOT) / operation.result_file.name, newline="") as handle:
                 exported = [int(row["id"]) for row in csv.DictReader(handle)]

@@ -15,9 +15,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from campaigns import services as campaigns
+from campaigns.models import DoNotCallEntry
 from leads.models import MessageTemplate
 from operations import engine
 from tests import factories
+from webhooks.models import Webhook, WebhookDelivery
 
 APPS = ("accounts", "agents", "leads", "tickets", "operations", "campaigns", "auth", "sessions")
 # Not cookie-authenticated, so nothing to forge: they take credentials or a Twilio signature.
@@ -66,6 +68,7 @@ def records(location, manager, agent):
         params={"status": "closed"},
         ids=[ticket.pk],
     )
+    webhook = Webhook.objects.create(location=location, url="https://hooks.example.com/x", events=[], secret="s")
     return {
         "agent": agent,
         "lead": lead,
@@ -76,11 +79,15 @@ def records(location, manager, agent):
         "contact": campaign.contacts.get(),
         "operation": operation,
         "lead_import": factories.make_import_row(location).lead_import,
+        "do_not_call": DoNotCallEntry.objects.create(location=location, phone="+12125550199", reason="Asked"),
+        "webhook": webhook,
+        "delivery": WebhookDelivery.objects.create(webhook=webhook, event="campaign.completed", payload={}),
     }
 
 
 PK_OWNERS = {"agents": "agent", "leads": "lead", "tickets": "ticket", "tags": "tag", "templates": "template"}
 PK_OWNERS["message-templates"] = "template"
+PK_OWNERS["do-not-call"] = "do_not_call"
 KWARG_OWNERS = {
     "campaign_id": "campaign",
     "contact_id": "contact",
@@ -88,6 +95,8 @@ KWARG_OWNERS = {
     "ticket_id": "ticket",
     "operation_id": "operation",
     "import_id": "lead_import",
+    "webhook_id": "webhook",
+    "delivery_id": "delivery",
 }
 
 

@@ -61,7 +61,7 @@ from campaigns.models import (
     DoNotCallEntry,
 )
 from leads.import_models import LeadImport
-from leads.models import Lead, MessageTemplate, ScoringConfig, Tag
+from leads.models import ConsentChange, InboundSMS, Lead, MessageTemplate, ScoringConfig, Tag
 from operations import engine
 from operations.models import BulkOperation, OperationStatus
 from operations.registry import get_type, targets, types_for
@@ -305,6 +305,12 @@ def _build() -> CrawlData:
         )
         for state in DeliveryStatus.values:
             WebhookDelivery.objects.create(webhook=hook, event="campaign.completed", payload={"data": {}}, status=state)
+
+    # An SMS reply that opted a lead of each company out, with its consent trail.
+    stop = InboundSMS.objects.create(message_sid="SMcrawl", from_number="+12125550100", to_number="+15005550006")
+    for company in (a, b):
+        lead = Lead.objects.filter(location=company.location).first()
+        ConsentChange.objects.create(lead=lead, do_not_contact=True, reason="Replied STOP", inbound=stop)
 
     # Rows of the admin's global models, so their change pages have an object to show.
     Group.objects.create(name="Crawlers")

@@ -134,6 +134,7 @@ LEAD_COLUMNS = (
     "last_contacted_at",
     "created_at",
     "updated_at",
+    "notes",
 )
 
 
@@ -239,6 +240,7 @@ def lead_rows(
             contacted,
             created_at,
             contacted or created_at,
+            "",
         )
 
 

@@ -84,6 +84,9 @@ class AnalyticsApiInput(AnalyticsQueryInput):
 
 # --- Output (for the schema; the figures come from analytics.report as they are) ---------
 
+SUCCESSFUL_HELP = "Successful operations: completed with no failed record"
+SECONDS_HELP = "Seconds, to the millisecond"
+
 
 class PeriodOutput(serializers.Serializer):
     start = serializers.DateField()
@@ -95,8 +98,14 @@ class PeriodOutput(serializers.Serializer):
 class SummaryOutput(serializers.Serializer):
     total_operations = serializers.IntegerField()
     finished_operations = serializers.IntegerField()
-    completed_operations = serializers.IntegerField()
-    operation_success_rate = serializers.FloatField(allow_null=True, help_text="% completed of finished")
+    completed_operations = serializers.IntegerField(help_text="Completed, with or without failed records")
+    successful_operations = serializers.IntegerField(help_text=SUCCESSFUL_HELP)
+    completed_with_failures = serializers.IntegerField(
+        help_text="Completed with one failed record or more (one in which every record failed included)"
+    )
+    operation_success_rate = serializers.FloatField(
+        allow_null=True, help_text="% successful of finished (completed, failed or cancelled) operations"
+    )
     records_selected = serializers.IntegerField()
     records_processed = serializers.IntegerField()
     records_succeeded = serializers.IntegerField()
@@ -113,11 +122,28 @@ class TypeOutput(serializers.Serializer):
     operation_type = serializers.CharField()
     label = serializers.CharField()
     operations = serializers.IntegerField()
-    failed_operations = serializers.IntegerField()
+    successful_operations = serializers.IntegerField(help_text=SUCCESSFUL_HELP)
+    failed_operations = serializers.IntegerField(help_text="Operations whose status is failed")
     records_processed = serializers.IntegerField()
     records_succeeded = serializers.IntegerField()
     records_failed = serializers.IntegerField()
     error_rate = serializers.FloatField(allow_null=True)
+
+
+class UserOutput(serializers.Serializer):
+    user = serializers.IntegerField(help_text="The id of the user who created the operations")
+    name = serializers.CharField()
+    operations = serializers.IntegerField()
+    finished_operations = serializers.IntegerField()
+    completed_operations = serializers.IntegerField()
+    successful_operations = serializers.IntegerField(help_text=SUCCESSFUL_HELP)
+    completed_with_failures = serializers.IntegerField()
+    operation_success_rate = serializers.FloatField(allow_null=True, help_text="% successful of finished")
+    records_processed = serializers.IntegerField()
+    records_succeeded = serializers.IntegerField()
+    records_failed = serializers.IntegerField()
+    item_success_rate = serializers.FloatField(allow_null=True, help_text="% succeeded of processed")
+    seconds_saved = serializers.FloatField(help_text="Time saved by this user's operations (see time_saved); seconds")
 
 
 class StatusOutput(serializers.Serializer):
@@ -128,10 +154,10 @@ class StatusOutput(serializers.Serializer):
 
 class DurationsOutput(serializers.Serializer):
     measured_operations = serializers.IntegerField()
-    average_seconds = serializers.FloatField(allow_null=True)
-    median_seconds = serializers.FloatField(allow_null=True)
-    p95_seconds = serializers.FloatField(allow_null=True)
-    p99_seconds = serializers.FloatField(allow_null=True)
+    average_seconds = serializers.FloatField(allow_null=True, help_text=SECONDS_HELP)
+    median_seconds = serializers.FloatField(allow_null=True, help_text=SECONDS_HELP)
+    p95_seconds = serializers.FloatField(allow_null=True, help_text=SECONDS_HELP)
+    p99_seconds = serializers.FloatField(allow_null=True, help_text=SECONDS_HELP)
     items_per_second = serializers.FloatField(allow_null=True)
 
 
@@ -154,15 +180,22 @@ class TimeSavedTypeOutput(serializers.Serializer):
     target = serializers.CharField()
     operation_type = serializers.CharField()
     label = serializers.CharField()
-    records_succeeded = serializers.IntegerField()
-    seconds_per_record = serializers.IntegerField()
+    operations = serializers.IntegerField(help_text="Operations counted (finished, with succeeded records, no undo)")
+    records_succeeded = serializers.IntegerField(help_text="Succeeded records of the operations counted")
+    per = serializers.ChoiceField(choices=["record", "operation"], help_text="What manual_seconds_each is per")
+    manual_seconds_each = serializers.IntegerField(help_text="Seconds by hand per record, or per operation (exports)")
     assumption = serializers.ChoiceField(choices=["configured", "default"])
-    seconds_saved = serializers.IntegerField()
+    manual_seconds = serializers.FloatField(help_text="The work by hand in seconds, before the run time is subtracted")
+    run_seconds = serializers.FloatField(help_text="The operations' actual run time; " + SECONDS_HELP.lower())
+    seconds_saved = serializers.FloatField(help_text="Sum over operations of max(0, manual - run time); seconds")
 
 
 class TimeSavedOutput(serializers.Serializer):
-    total_seconds = serializers.IntegerField()
-    total_hours = serializers.FloatField()
+    total_seconds = serializers.FloatField(
+        help_text="Per operation: manual effort (succeeded records x seconds per record; per export for exports) "
+        "minus its actual run time, never below zero; undo runs left out. Seconds, to the millisecond."
+    )
+    total_hours = serializers.FloatField(help_text="total_seconds in hours, to 2 decimals")
     by_type = TimeSavedTypeOutput(many=True)
 
 
@@ -189,6 +222,7 @@ class AnalyticsOutput(serializers.Serializer):
     period = PeriodOutput()
     summary = SummaryOutput()
     by_type = TypeOutput(many=True)
+    by_user = UserOutput(many=True, help_text="Per user who created operations in the period")
     by_status = StatusOutput(many=True)
     durations = DurationsOutput()
     top_errors = ErrorOutput(many=True)

@@ -17,13 +17,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum
+from django.db.models import BigIntegerField, Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Cast, Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
 from analytics.models import (
     DEFAULT_SECONDS_PER_ITEM,
+    DEFAULT_SECONDS_PER_OPERATION,
     FALLBACK_SECONDS_PER_ITEM,
     ManualEffortEstimate,
     OperationErrorCount,
@@ -118,14 +119,19 @@ def operations_in(scope: Scope) -> QuerySet[BulkOperation]:
 # operations themselves. report.analytics() runs it once for all of them.
 
 MEASURED = Q(status=OperationStatus.COMPLETED, started_at__isnull=False, completed_at__isnull=False)
+# A successful operation: completed with no failed record. Completed with failures (an
+# operation in which every record failed included, which the engine also marks completed)
+# is its own figure.
+CLEAN = Q(failed=0)
 
 
 def grouped_counters(*, scope: Scope) -> list[dict]:
     return list(
         operations_in(scope)
-        .values("status", "target", "operation_type")
+        .values("status", "target", "operation_type", "created_by")
         .annotate(
             n_operations=Count("pk"),
+            n_clean=Count("pk", filter=CLEAN),
             sum_total=Sum("total"),
             sum_processed=Sum("processed"),
             sum_successful=Sum("successful"),
@@ -167,21 +173,31 @@ def size_and_duration_percentiles(*, scope: Scope) -> dict[str, float | None]:
     )
 
 
+def _operation_outcomes(groups) -> dict:
+    """Finished, completed, successful (completed, no failed record) and completed-with-failures operations."""
+    final = _total(groups, "n_operations", status=FINAL_STATUSES)
+    completed = _total(groups, "n_operations", status=(OperationStatus.COMPLETED,))
+    successful = _total(groups, "n_clean", status=(OperationStatus.COMPLETED,))
+    return {
+        "finished_operations": final,
+        "completed_operations": completed,
+        "successful_operations": successful,
+        "completed_with_failures": completed - successful,
+        # Successful among the operations that reached a final state (completed, failed, cancelled).
+        "operation_success_rate": rate(successful, final),
+    }
+
+
 def summary(*, scope: Scope, groups: list[dict] | None = None, ranks: dict | None = None) -> dict:
     """Totals: operations, success rates (operations and items), records processed, sizes."""
     groups = grouped_counters(scope=scope) if groups is None else groups
     ranks = size_and_duration_percentiles(scope=scope) if ranks is None else ranks
     operations = _total(groups, "n_operations")
-    final = _total(groups, "n_operations", status=FINAL_STATUSES)
-    completed = _total(groups, "n_operations", status=(OperationStatus.COMPLETED,))
     selected, processed = _total(groups, "sum_total"), _total(groups, "sum_processed")
     successful, failed = _total(groups, "sum_successful"), _total(groups, "sum_failed")
     return {
         "total_operations": operations,
-        "finished_operations": final,
-        "completed_operations": completed,
-        # Completed among the operations that reached a final state (completed, failed, cancelled).
-        "operation_success_rate": rate(completed, final),
+        **_operation_outcomes(groups),
         "records_selected": selected,
         "records_processed": processed,
         "records_succeeded": successful,
@@ -224,6 +240,7 @@ def by_type(*, scope: Scope, groups: list[dict] | None = None) -> list[dict]:
                 "operation_type": key,
                 "label": type_label(target, key),
                 "operations": _total(mine, "n_operations"),
+                "successful_operations": _total(mine, "n_clean", status=(OperationStatus.COMPLETED,)),
                 "failed_operations": _total(mine, "n_operations", status=(OperationStatus.FAILED,)),
                 "records_processed": processed,
                 "records_succeeded": _total(mine, "sum_successful"),
@@ -345,39 +362,144 @@ def top_error_messages(*, scope: Scope, limit: int = TOP_ERRORS) -> list[dict]:
     ]
 
 
-def effort_estimates(*, location) -> dict[tuple[str, str], int]:
-    return {
+@dataclass(frozen=True)
+class Effort:
+    """The manual effort one type's work takes by hand: seconds per record, or per operation."""
+
+    seconds: int
+    per: str  # "record" | "operation"
+    assumption: str  # "configured" | "default"
+
+
+def effort_estimates(*, location) -> dict[tuple[str, str], Effort]:
+    """The manual effort of every registered type here: the location's estimate, else the default."""
+    configured = {
         (row.target, row.operation_type): row.seconds_per_item
         for row in ManualEffortEstimate.objects.filter(location=location)
     }
-
-
-def time_saved(*, scope: Scope, types: list[dict] | None = None) -> dict:
-    """Succeeded records times the manual effort one record takes by hand, per type."""
-    types = by_type(scope=scope) if types is None else types
-    configured = effort_estimates(location=scope.location)
-    rows, total = [], 0
-    for row in types:
-        key = (row["target"], row["operation_type"])
-        if key in configured:
-            seconds, source = configured[key], "configured"
+    keys = {(target.key, op_type.key) for target in targets() for op_type in types_for(target.key)} | set(configured)
+    efforts = {}
+    for target, key in keys:
+        per = "operation" if key in DEFAULT_SECONDS_PER_OPERATION else "record"
+        if (target, key) in configured:
+            efforts[(target, key)] = Effort(configured[(target, key)], per, "configured")
         else:
-            seconds = DEFAULT_SECONDS_PER_ITEM.get(row["operation_type"], FALLBACK_SECONDS_PER_ITEM)
-            source = "default"
-        saved = (row["records_succeeded"] or 0) * seconds
-        total += saved
+            defaults = DEFAULT_SECONDS_PER_OPERATION if per == "operation" else DEFAULT_SECONDS_PER_ITEM
+            efforts[(target, key)] = Effort(defaults.get(key, FALLBACK_SECONDS_PER_ITEM), per, "default")
+    return efforts
+
+
+def _manual_microseconds(efforts: dict[tuple[str, str], Effort]) -> Case:
+    """An operation's manual effort in µs: succeeded records x seconds, or seconds once per operation."""
+    succeeded = Cast("successful", BigIntegerField())
+
+    def amount(seconds: int, per: str):
+        each = Value(seconds * 1_000_000, output_field=BigIntegerField())
+        return each if per == "operation" else succeeded * each
+
+    return Case(
+        *(
+            When(target=target, operation_type=key, then=amount(effort.seconds, effort.per))
+            for (target, key), effort in sorted(efforts.items())
+        ),
+        default=amount(FALLBACK_SECONDS_PER_ITEM, "record"),
+        output_field=BigIntegerField(),
+    )
+
+
+def saved_counters(*, scope: Scope, efforts: dict[tuple[str, str], Effort]) -> list[dict]:
+    """Per (creator, target, type): the operations time saved counts, their records, manual
+    effort, run time and time saved (µs), each operation's saving floored at zero.
+
+    Counted: finished operations with succeeded records, undo runs excluded; an operation
+    counted per operation (an export) only when it completed.
+    """
+    per_operation = [key for (_, key), effort in efforts.items() if effort.per == "operation"]
+    counted = (
+        operations_in(scope)
+        .filter(undo_of__isnull=True, successful__gt=0, status__in=FINAL_STATUSES)
+        .exclude(Q(operation_type__in=per_operation) & ~Q(status=OperationStatus.COMPLETED))
+    )
+    manual = _manual_microseconds(efforts)
+    zero = Value(0, output_field=BigIntegerField())
+    run = Coalesce(DurationMicroseconds(end=Coalesce("completed_at", "cancelled_at")), zero)
+    rows = (
+        counted.values("created_by", "target", "operation_type")
+        .annotate(
+            n_operations=Count("pk"),
+            records=Sum("successful"),
+            manual_us=Sum(manual),
+            run_us=Sum(run),
+            saved_us=Sum(Greatest(manual - run, zero, output_field=BigIntegerField())),
+        )
+        .order_by()
+    )
+    # PostgreSQL sums bigints as numeric (Decimal): whole µs back to int.
+    return [row | {key: int(row[key] or 0) for key in ("records", "manual_us", "run_us", "saved_us")} for row in rows]
+
+
+def time_saved(*, scope: Scope, saved: list[dict] | None = None) -> dict:
+    """Seed 001's time saved: manual effort by type minus the operations' actual run time.
+
+    Manual effort is succeeded records x seconds per record (per export for exports: seed
+    000's 15 minutes), a location's estimate else the default; undo runs are left out; an
+    operation's run time is subtracted from its own manual effort, never below zero.
+    """
+    efforts = effort_estimates(location=scope.location)
+    saved = saved_counters(scope=scope, efforts=efforts) if saved is None else saved
+    per_type = defaultdict(list)
+    for row in saved:
+        per_type[(row["target"], row["operation_type"])].append(row)
+    rows = []
+    for (target, key), mine in per_type.items():
+        effort = efforts.get((target, key)) or Effort(FALLBACK_SECONDS_PER_ITEM, "record", "default")
         rows.append(
             {
-                "target": row["target"],
-                "operation_type": row["operation_type"],
-                "label": row["label"],
-                "records_succeeded": row["records_succeeded"] or 0,
-                "seconds_per_record": seconds,
-                "assumption": source,
-                "seconds_saved": saved,
+                "target": target,
+                "operation_type": key,
+                "label": type_label(target, key),
+                "operations": _total(mine, "n_operations"),
+                "records_succeeded": _total(mine, "records"),
+                "per": effort.per,
+                "manual_seconds_each": effort.seconds,
+                "assumption": effort.assumption,
+                "manual_seconds": _seconds(_total(mine, "manual_us")),
+                "run_seconds": _seconds(_total(mine, "run_us")),
+                "seconds_saved": _seconds(_total(mine, "saved_us")),
             }
         )
+    rows.sort(key=lambda row: (-row["seconds_saved"], row["label"]))
+    total = _seconds(_total(saved, "saved_us"))
     return {"total_seconds": total, "total_hours": round(total / 3600, 2), "by_type": rows}
+
+
+def by_user(*, scope: Scope, groups: list[dict] | None = None, saved: list[dict] | None = None) -> list[dict]:
+    """Per user who created operations in the scope: operations, records, success rate, time saved."""
+    groups = grouped_counters(scope=scope) if groups is None else groups
+    if saved is None:
+        saved = saved_counters(scope=scope, efforts=effort_estimates(location=scope.location))
+    user_ids = {row["created_by"] for row in groups}
+    names = {
+        user.pk: user.get_full_name() or user.username for user in get_user_model().objects.filter(pk__in=user_ids)
+    }
+    rows = []
+    for user_id in user_ids:
+        mine = [row for row in groups if row["created_by"] == user_id]
+        processed, succeeded = _total(mine, "sum_processed"), _total(mine, "sum_successful")
+        rows.append(
+            {
+                "user": user_id,
+                "name": names.get(user_id, f"User {user_id}"),
+                "operations": _total(mine, "n_operations"),
+                **_operation_outcomes(mine),
+                "records_processed": processed,
+                "records_succeeded": succeeded,
+                "records_failed": _total(mine, "sum_failed"),
+                "item_success_rate": rate(succeeded, processed),
+                "seconds_saved": _seconds(sum(row["saved_us"] for row in saved if row["created_by"] == user_id)),
+            }
+        )
+    return sorted(rows, key=lambda row: (-row["operations"], row["name"]))
 
 
 def recent_operations(*, scope: Scope, limit: int = RECENT_LIMIT) -> QuerySet[BulkOperation]:

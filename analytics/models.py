@@ -26,9 +26,12 @@ DEFAULT_SECONDS_PER_ITEM = {
     "update_category": 20,
     "update_stage": 20,
     "delete": 15,
-    "export": 5,
 }
 FALLBACK_SECONDS_PER_ITEM = 30
+# Types whose work by hand takes the same time however many records it covers, in seconds per
+# operation: an export (seed 000: "Exporting data: 15 minutes"). A location's estimate for
+# such a type is per operation too.
+DEFAULT_SECONDS_PER_OPERATION = {"export": 15 * 60}
 
 
 class ManualEffortEstimate(models.Model):
@@ -37,7 +40,10 @@ class ManualEffortEstimate(models.Model):
     location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="effort_estimates")
     target = models.CharField(max_length=32, help_text="leads, tickets, …")
     operation_type = models.CharField(max_length=64)
-    seconds_per_item = models.PositiveIntegerField(validators=[MinValueValidator(0)])
+    seconds_per_item = models.PositiveIntegerField(
+        validators=[MinValueValidator(0)],
+        help_text="Seconds one record takes by hand; for an export, seconds per export.",
+    )
 
     class Meta:
         db_table = "operations_manualeffortestimate"
@@ -49,7 +55,8 @@ class ManualEffortEstimate(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.target}.{self.operation_type}: {self.seconds_per_item} s per record"
+        per = "operation" if self.operation_type in DEFAULT_SECONDS_PER_OPERATION else "record"
+        return f"{self.target}.{self.operation_type}: {self.seconds_per_item} s per {per}"
 
 
 class OperationErrorCount(models.Model):

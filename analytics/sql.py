@@ -14,13 +14,13 @@ from django.db.models import Aggregate, BigIntegerField, F, FloatField, Func, Q,
 
 
 class DurationMicroseconds(Func):
-    """end - start in whole microseconds (an integer on both backends)."""
+    """end - start in whole microseconds (an integer on both backends); end a field name or an expression."""
 
     output_field = BigIntegerField()
     arg_joiner = ", "
 
     def __init__(self, end="completed_at", start="started_at"):
-        super().__init__(F(end), F(start))
+        super().__init__(F(end) if isinstance(end, str) else end, F(start))
 
     def as_sqlite(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection, template="django_timestamp_diff(%(expressions)s)", **extra)

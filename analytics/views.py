@@ -118,7 +118,7 @@ def dashboard_cards(request):
         context |= {
             "summary": figures.summary(scope=scope, groups=groups, ranks=ranks),
             "durations": figures.durations(scope=scope, groups=groups, ranks=ranks),
-            "time_saved": figures.time_saved(scope=scope, types=figures.by_type(scope=scope, groups=groups)),
+            "time_saved": figures.time_saved(scope=scope),
         }
     return render(request, "analytics/_dashboard_cards.html", context)
 

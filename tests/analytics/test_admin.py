@@ -32,9 +32,11 @@ def test_staff_adds_an_estimate_that_the_analytics_use(location, manager, client
         {"location": location.pk, "target": "tickets", "operation_type": "assign", "seconds_per_item": 45},
     )
     assert response.status_code == 302
-    from analytics.figures import effort_estimates
+    from analytics.figures import Effort, effort_estimates
 
-    assert effort_estimates(location=location) == {("tickets", "assign"): 45}
+    efforts = effort_estimates(location=location)
+    assert efforts[("tickets", "assign")] == Effort(45, "record", "configured")
+    assert efforts[("tickets", "update_status")] == Effort(20, "record", "default")
 
 
 def _permissions():

@@ -15,7 +15,17 @@ def test_api_returns_the_same_figures_as_the_selectors(history, location, admin_
     scope = figures.Scope(location=location, period=figures.period_for(location=location, days=30))
     expected = report.analytics(scope=scope)
     assert body["location"] == location.pk
-    for key in ("summary", "durations", "by_type", "by_status", "top_errors", "daily_trend", "time_saved", "campaigns"):
+    for key in (
+        "summary",
+        "durations",
+        "by_type",
+        "by_user",
+        "by_status",
+        "top_errors",
+        "daily_trend",
+        "time_saved",
+        "campaigns",
+    ):
         assert body[key] == expected[key], key
     assert body["summary"]["total_operations"] == 14
     assert body["durations"]["p99_seconds"] == 57.3

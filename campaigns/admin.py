@@ -45,7 +45,7 @@ class CampaignContactAdmin(TenantScopedAdmin):
     list_display = ["phone", "name", "campaign", "status", "outcome", "attempts", "next_attempt_at", "locked_until"]
     list_filter = ["status", "outcome"]
     search_fields = ["phone", "name"]
-    raw_id_fields = ["campaign", "current_call"]
+    raw_id_fields = ["campaign", "current_call", "lead"]
 
 
 class CallEventInline(TenantScopedTabularInline):

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
-from campaigns import conf, do_not_call
+from campaigns import conf, do_not_call, from_leads
 from campaigns.do_not_call import blocked_numbers
 from campaigns.models import (
     CALL_STATUS_RANK,
@@ -265,6 +265,7 @@ def record_call_status(*, call_id: int | None = None, call_sid: str = "", params
         if status in TERMINAL_CALL_STATUSES:
             _pace_after(call=call, now=now)
             _finish_contact(call=call, now=now)
+            from_leads.note_call_on_lead(call=call)
         else:
             _extend_lock(call=call, status=status, now=now)
     return True

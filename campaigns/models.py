@@ -143,10 +143,19 @@ class CampaignContact(models.Model):
     last_called_at = models.DateTimeField(null=True, blank=True)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     current_call = models.ForeignKey("Call", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The lead the contact was made from (the leads' add_to_campaign); calls' outcomes are written to it.
+    lead = models.ForeignKey(
+        "leads.Lead", on_delete=models.SET_NULL, null=True, blank=True, related_name="campaign_contacts"
+    )
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["campaign", "phone"], name="unique_campaign_phone")]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "phone"], name="unique_campaign_phone"),
+            models.UniqueConstraint(
+                fields=["campaign", "lead"], condition=models.Q(lead__isnull=False), name="unique_campaign_lead"
+            ),
+        ]
         indexes = [
             models.Index(fields=["campaign", "status", "next_attempt_at"]),
             models.Index(fields=["status", "locked_until"]),

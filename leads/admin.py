@@ -17,6 +17,7 @@ from leads.models import (
     InboundSMS,
     Lead,
     LeadAssignment,
+    LeadCall,
     Message,
     MessageTemplate,
     ScoringConfig,
@@ -142,6 +143,18 @@ class LeadAssignmentAdmin(HistoryAdminMixin, TenantScopedAdmin):
     date_hierarchy = "assigned_at"
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+
+
+@admin.register(LeadCall)
+class LeadCallAdmin(HistoryAdminMixin, TenantScopedAdmin):
+    """Campaign calls as their outcomes reached the lead (written by the dialer, never by hand)."""
+
+    location_path = "lead__location"
+    list_display = ["lead", "campaign_name", "outcome", "duration_seconds", "called_at"]
+    list_filter = ["outcome"]
+    search_fields = ["=lead__id", "lead__last_name", "campaign_name"]
+    list_select_related = ["lead"]
+    date_hierarchy = "called_at"
 
 
 @admin.register(ConsentChange)

@@ -93,6 +93,9 @@ class Lead(models.Model):
     team = models.ForeignKey("accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="leads")
     do_not_contact = models.BooleanField(default=False)
     last_contacted_at = models.DateTimeField(null=True, blank=True)
+    # The latest call a campaign made to the lead, as its outcome came in (see LeadCall).
+    last_call_at = models.DateTimeField(null=True, blank=True)
+    last_call_outcome = models.CharField(max_length=40, blank=True)
     last_operation = models.ForeignKey(
         "operations.BulkOperation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -144,6 +147,30 @@ class LeadAssignment(AssignmentRecord):
 
     def __str__(self):
         return f"{self.lead_id}: {self.from_agent_id} → {self.to_agent_id}"
+
+
+class LeadCall(models.Model):
+    """A campaign's call to the lead, written when its outcome is known: the lead's call timeline.
+
+    The campaign is named by id and name only (campaigns build on leads, not the other way round);
+    one row per call, so an outcome reported twice is recorded once.
+    """
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="calls")
+    call_id = models.PositiveBigIntegerField(unique=True, help_text="The campaign call (campaigns.Call) it records")
+    campaign_id = models.PositiveBigIntegerField()
+    campaign_name = models.CharField(max_length=200)
+    outcome = models.CharField(max_length=40)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    called_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-called_at", "-id"]
+        indexes = [models.Index(fields=["lead", "-called_at"], name="lead_call_timeline")]
+
+    def __str__(self):
+        return f"{self.lead_id}: {self.outcome} ({self.campaign_name})"
 
 
 class TemplateCategory(models.TextChoices):

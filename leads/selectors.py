@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Location
 from accounts.selectors import locations_for
-from leads.models import Classification, Lead, LeadAssignment, Stage, StageChange
+from leads.models import Classification, Lead, LeadAssignment, LeadCall, Stage, StageChange
 from web.pagination import Page, ResultCount, SortOption, keyset_page, page_count
 
 # Whitelisted sorts; each walks one index of leads/models.py in order.
@@ -107,6 +107,11 @@ def stage_history(*, lead: Lead) -> QuerySet[StageChange]:
 
 def assignment_history(*, lead: Lead) -> QuerySet[LeadAssignment]:
     return lead.assignments.select_related("from_agent__user", "to_agent__user", "assigned_by")
+
+
+def call_history(*, lead: Lead, limit: int = 50) -> list[LeadCall]:
+    """The lead's latest campaign calls, newest first."""
+    return list(lead.calls.all()[:limit])
 
 
 def lead_counts(*, location: Location) -> dict:

@@ -1,9 +1,10 @@
 """Writes on leads shared by operation types, pages and the API."""
 
-from django.db.models import F
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from leads.models import Lead, LeadAssignment, MessageTemplate, StageChange, Tag
+from leads.models import Lead, LeadAssignment, LeadCall, MessageTemplate, StageChange, Tag
 
 
 def tags_by_name(*, location, names: list[str], create: bool) -> dict[str, Tag]:
@@ -44,6 +45,40 @@ def record_assignments(*, changes: list[tuple[int, int | None, int | None]], rea
 
 def touch_leads(*, ids: list[int], operation) -> None:
     Lead.objects.filter(pk__in=ids).update(last_operation=operation, updated_at=timezone.now())
+
+
+def record_call(
+    *,
+    lead_id: int,
+    call_id: int,
+    campaign_id: int,
+    campaign_name: str,
+    outcome: str,
+    answered: bool,
+    duration_seconds: int | None,
+    called_at,
+) -> bool:
+    """Write a campaign call's outcome to its lead: a timeline entry, and the last call (and the last
+    contact, when answered) unless a later call is recorded already. Once per call; True if new."""
+    try:
+        with transaction.atomic():
+            LeadCall.objects.create(
+                lead_id=lead_id,
+                call_id=call_id,
+                campaign_id=campaign_id,
+                campaign_name=campaign_name[:200],
+                outcome=outcome[:40],
+                duration_seconds=duration_seconds,
+                called_at=called_at,
+            )
+    except IntegrityError:
+        return False  # this call's outcome is recorded already
+    later = Q(last_call_at__isnull=True) | Q(last_call_at__lte=called_at)
+    Lead.objects.filter(later, pk=lead_id).update(last_call_at=called_at, last_call_outcome=outcome[:40])
+    if answered:
+        contacted = Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lt=called_at)
+        Lead.objects.filter(contacted, pk=lead_id).update(last_contacted_at=called_at)
+    return True
 
 
 def note_template_use(*, template_id: int, count: int) -> None:

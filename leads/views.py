@@ -4,7 +4,15 @@ from django.shortcuts import render
 from accounts import policy
 from accounts.policy import Action
 from leads.forms import LeadFilterForm
-from leads.selectors import DEFAULT_LEAD_SORT, LEAD_SORTS, assignment_history, lead_for, lead_page, stage_history
+from leads.selectors import (
+    DEFAULT_LEAD_SORT,
+    LEAD_SORTS,
+    assignment_history,
+    call_history,
+    lead_for,
+    lead_page,
+    stage_history,
+)
 from operations.forms import type_choices
 from web.list_pages import ListPage
 
@@ -37,5 +45,6 @@ def lead_detail(request, lead_id: int):
         "tags": lead.tags.all(),
         "stage_changes": stage_history(lead=lead),
         "assignments": assignment_history(lead=lead),
+        "calls": call_history(lead=lead),
     }
     return render(request, "leads/detail.html", context)

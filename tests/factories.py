@@ -9,6 +9,7 @@ from openpyxl import Workbook
 
 from accounts.models import Location, Membership, Role, Team
 from agents.models import Agent
+from campaigns.models import Campaign, CampaignContact
 from leads.import_models import LeadImport, LeadImportRow
 from leads.models import Lead, Tag
 from operations import engine
@@ -94,17 +95,32 @@ OPERATION_PARAMS = {
     ("tickets", "add_comment"): {"body": "Looked into it", "is_internal": True},
     ("tickets", "delete"): {},
     ("lead_import_rows", "lead_import"): {},
+    # Parameters naming a record of the location: made for the location the operation acts in.
+    ("leads", "add_to_campaign"): lambda location: {"campaign_id": make_campaign(location).pk},
 }
 
 
-def operation_params(target: str, key: str) -> dict:
-    """Valid raw parameters of one registered type (see OPERATION_PARAMS)."""
+def operation_params(target: str, key: str, location: Location | None = None) -> dict:
+    """Valid raw parameters of one registered type (see OPERATION_PARAMS); some need the `location`."""
     try:
-        return dict(OPERATION_PARAMS[(target, key)])
+        params = OPERATION_PARAMS[(target, key)]
     except KeyError:
         raise AssertionError(
             f"No sample parameters for the operation type {target}/{key}: add them to tests/factories.OPERATION_PARAMS"
         ) from None
+    if callable(params):
+        assert location is not None, f"The sample parameters of {target}/{key} name a record: pass the location"
+        return params(location)
+    return dict(params)
+
+
+def make_campaign(location: Location, **fields) -> Campaign:
+    """A draft campaign of `location` with one contact of its own (+12125550100)."""
+    n = next(_seq)
+    fields.setdefault("name", f"Campaign {n}")
+    campaign = Campaign.objects.create(location=location, total_contacts=1, **fields)
+    CampaignContact.objects.create(campaign=campaign, phone="+12125550100")
+    return campaign
 
 
 def make_record(target: str, location: Location, *, agent: Agent | None = None):
@@ -113,7 +129,7 @@ def make_record(target: str, location: Location, *, agent: Agent | None = None):
     Leads carry the tag "vip", so the sample tag operations change them.
     """
     if target == "leads":
-        lead = make_lead(location, owner=agent, phone="+15555550123")
+        lead = make_lead(location, owner=agent, phone=f"+1415555{next(_seq) % 10000:04d}")
         lead.tags.add(Tag.objects.get_or_create(location=location, name="vip")[0])
         return lead
     if target == "tickets":
@@ -154,7 +170,7 @@ def make_operation(
     (filters, draft, metadata, scheduled_for, idempotency_key…) go to engine.create_operation.
     """
     if params is None:
-        params = operation_params(target, operation_type)
+        params = operation_params(target, operation_type, location)
     operation, created = engine.create_operation(
         user=user, location=location, target=target, operation_type=operation_type, params=params, ids=ids, **kwargs
     )

@@ -369,8 +369,16 @@ PATHS: dict[Action, Case] = {
             "Campaign": (c := _campaign(w)),
             "CampaignContact": c.contacts.first(),
             "CallingSettings": CallingSettings.objects.create(location=w.location),
+            "lead": factories.make_lead(w.location, phone="+12125550199"),
         },
         [
+            _api_create_operation(
+                "api add leads to the campaign",
+                "leads",
+                "add_to_campaign",
+                lambda objs: {"campaign_id": objs["Campaign"].pk},
+                "lead",
+            ),
             _admin_change(Campaign),
             _admin_delete(CampaignContact),
             _admin_change(CallingSettings),

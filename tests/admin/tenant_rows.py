@@ -27,6 +27,7 @@ from leads.models import (
     InboundSMS,
     Lead,
     LeadAssignment,
+    LeadCall,
     Message,
     MessageTemplate,
     ScoringConfig,
@@ -153,6 +154,14 @@ FACTORIES = {
     ConsentChange: lambda c: ConsentChange.objects.create(
         lead=c.get(Lead), do_not_contact=True, reason=f"{c.marker} replied STOP"
     ),
+    LeadCall: lambda c: LeadCall.objects.create(
+        lead=c.get(Lead),
+        call_id=c.get(Call).pk,
+        campaign_id=c.get(Campaign).pk,
+        campaign_name=f"{c.marker} campaign",
+        outcome="Answered",
+        called_at=c.get(Call).created_at,
+    ),
     StageChange: lambda c: StageChange.objects.create(
         lead=c.get(Lead), from_stage="new", to_stage="contacted", changed_by=c.get(User), operation=c.get(BulkOperation)
     ),
@@ -198,7 +207,7 @@ FACTORIES = {
         location=c.location, created_by=c.get(User), name=f"{c.marker} campaign", agent=c.get(Agent)
     ),
     CampaignContact: lambda c: CampaignContact.objects.create(
-        campaign=c.get(Campaign), phone="+14155552671", name=f"{c.marker} contact"
+        campaign=c.get(Campaign), phone="+14155552671", name=f"{c.marker} contact", lead=c.get(Lead)
     ),
     Call: _call,
     Webhook: lambda c: Webhook.objects.create(

@@ -385,7 +385,7 @@ def test_a_bulk_operation_keeps_the_assignment_rules_and_so_does_its_undo(target
     for record in held:
         give(holder, record, user=world.manager)
     records = [*held, _record(target, location, 3)]
-    params = factories.operation_params(target, key)
+    params = factories.operation_params(target, key, location)
     if case != "sample":
         params.update(dict.fromkeys(_agent_params(op_type), world.agent(case).pk))
 

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db.models import Count
 
 from agents.models import Agent
+from campaigns.models import Campaign
 from leads.import_models import LeadImportRow
 from leads.models import Lead, LeadAssignment, Message, StageChange, Tag
 from operations import engine
@@ -73,6 +74,8 @@ class Case:
         return ids
 
     def params(self, location) -> dict:
+        if self.key == "add_to_campaign":
+            return {"campaign_id": factories.make_campaign(location).pk}
         agent = Agent.objects.filter(location=location).first() or factories.make_agent(location, max_capacity=10**6)
         return {
             ("tickets", "update_status"): {"status": "resolved"},
@@ -110,6 +113,11 @@ class Case:
         if self.key == "message":
             lines = sms_file.read_text().splitlines()
             assert len(lines) == len(ids), "one SMS per lead, none twice"
+        if self.key == "add_to_campaign":  # one contact per lead, none twice, and counted once
+            campaign = Campaign.objects.get(pk=operation.parameters["campaign_id"])
+            per_lead = dict(campaign.contacts.filter(lead__isnull=False).values_list("lead_id").annotate(n=Count("id")))
+            assert per_lead == dict.fromkeys(ids, 1), "contacts per lead"
+            assert campaign.total_contacts == campaign.contacts.count()
         if self.key == "add_tags":
             assert Lead.tags.through.objects.filter(lead_id__in=ids, tag__name="trial").count() == len(ids)
         if self.key == "remove_tags":

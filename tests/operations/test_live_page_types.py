@@ -24,15 +24,15 @@ from tests import factories
 REGISTERED = [(target.key, op_type.key) for target in targets() for op_type in types_for(target.key)]
 
 
-def test_the_registry_is_not_empty_and_every_type_has_sample_parameters():
+def test_the_registry_is_not_empty_and_every_type_has_sample_parameters(location):
     assert len(REGISTERED) >= 13
     for target, key in REGISTERED:
-        factories.operation_params(target, key)
+        factories.operation_params(target, key, location)
 
 
 @pytest.mark.parametrize(("target", "key"), REGISTERED, ids=[f"{t}-{k}" for t, k in REGISTERED])
 def test_live_page_of_every_type_and_its_undo_renders(client_for, manager, location, agent, target, key):
-    params = factories.operation_params(target, key)
+    params = factories.operation_params(target, key, location)
     records = [factories.make_record(target, location, agent=agent) for _ in range(2)]
     operation, _ = engine.create_operation(
         user=manager, location=location, target=target, operation_type=key, params=params, ids=[r.pk for r in records]
@@ -63,7 +63,7 @@ def test_live_page_of_every_type_and_its_undo_renders(client_for, manager, locat
 @pytest.mark.parametrize(("target", "key"), REGISTERED, ids=[f"{t}-{k}" for t, k in REGISTERED])
 def test_parameter_form_of_every_type_accepts_what_the_api_accepts(location, manager, target, key):
     op_type = get_type(target, key)
-    params = op_type.validate(factories.operation_params(target, key), location=location, user=manager)
+    params = op_type.validate(factories.operation_params(target, key, location), location=location, user=manager)
     form = OperationParamsForm(op_type=op_type, location=location)
 
     bound = OperationParamsForm(form.data_for(params), op_type=op_type, location=location)

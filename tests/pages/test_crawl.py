@@ -61,7 +61,7 @@ from campaigns.models import (
     DoNotCallEntry,
 )
 from leads.import_models import LeadImport
-from leads.models import ConsentChange, InboundSMS, Lead, MessageTemplate, ScoringConfig, Tag
+from leads.models import ConsentChange, InboundSMS, Lead, LeadCall, MessageTemplate, ScoringConfig, Tag
 from operations import engine
 from operations.models import BulkOperation, OperationStatus
 from operations.registry import get_type, targets, types_for
@@ -311,6 +311,16 @@ def _build() -> CrawlData:
     for company in (a, b):
         lead = Lead.objects.filter(location=company.location).first()
         ConsentChange.objects.create(lead=lead, do_not_contact=True, reason="Replied STOP", inbound=stop)
+
+    # A call of each company to a lead (its contact added from leads): the lead's call timeline.
+    for company in (a, b):
+        call = Call.objects.filter(campaign__location=company.location).order_by("pk").first()
+        lead = Lead.objects.filter(location=company.location).first()
+        CampaignContact.objects.filter(pk=call.contact_id).update(lead=lead)
+        LeadCall.objects.create(
+            lead=lead, call_id=call.pk, campaign_id=call.campaign_id, campaign_name=call.campaign.name,
+            outcome="Answered", duration_seconds=42, called_at=call.created_at,
+        )  # fmt: skip
 
     # Rows of the admin's global models, so their change pages have an object to show.
     Group.objects.create(name="Crawlers")

@@ -28,5 +28,6 @@ urlpatterns = [
     path("", include("operations.api_urls")),
     path("", include("campaigns.api_urls")),
     path("", include("webhooks.api_urls")),
+    path("", include("notifications.api_urls")),
     re_path(r"", NotFoundApi.as_view()),  # last: any path no route above matched (even with a newline)
 ]

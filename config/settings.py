@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "operations",
     "campaigns",
     "webhooks",
+    "notifications",
     "analytics",
     "demo",
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("analytics/", include("analytics.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("notifications/", include("notifications.urls")),
 ]
 
 handler400 = "config.errors.bad_request"

@@ -138,7 +138,7 @@ class TicketBulkOperationCancelApi(APIView):
         if operation.target != "tickets":
             raise NotFound("Bulk operation not found.")
         _require(request, Action.OPERATION_CANCEL, operation)
-        operation = engine.cancel_operation(operation=operation)
+        operation = engine.cancel_operation(operation=operation, user=request.user)
         return Response(TicketBulkCancelOutput(operation).data)
 
 
@@ -240,7 +240,7 @@ def _lifecycle_view(action_name: str, permission: Action, action, doc: str):
 BulkOperationCancelApi = _lifecycle_view(
     "Cancel",
     Action.OPERATION_CANCEL,
-    lambda op, user: (engine.cancel_operation(operation=op), False),
+    lambda op, user: (engine.cancel_operation(operation=op, user=user), False),
     "Stop the operation.",
 )
 BulkOperationRetryApi = _lifecycle_view(

@@ -404,10 +404,13 @@ def allows(user, action: policy.Action, operation: BulkOperation) -> bool:
     return policy.allows(user, action, operation.location, owner_id=operation.created_by_id)
 
 
-def cancel_operation(*, operation: BulkOperation) -> BulkOperation:
-    """Stop an operation: no chunk starts after this returns; finished items stay finished."""
+def cancel_operation(*, operation: BulkOperation, user=None) -> BulkOperation:
+    """Stop an operation: no chunk starts after this returns; finished items stay finished.
+
+    ``user`` is who cancelled it (None: the system), kept in ``cancelled_by``.
+    """
     updated = BulkOperation.objects.filter(pk=operation.pk, status__in=CANCELLABLE_STATUSES).update(
-        status=OperationStatus.CANCELLED, cancelled_at=timezone.now()
+        status=OperationStatus.CANCELLED, cancelled_at=timezone.now(), cancelled_by=user
     )
     operation.refresh_from_db()
     if not updated:

@@ -50,6 +50,9 @@ class BulkOperation(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last chunk a worker finished")
 
     idempotency_key = models.CharField(max_length=255, blank=True)

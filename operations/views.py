@@ -304,7 +304,7 @@ def _run_action(request, operation_id, action: str, perform):
 @require_http_methods(["GET", "POST"])
 def operation_cancel(request, operation_id):
     def perform(operation, once):
-        operation = engine.cancel_operation(operation=operation)
+        operation = engine.cancel_operation(operation=operation, user=request.user)
         return operation, f"Operation cancelled after {operation.processed:,} of {operation.total:,} records."
 
     return _run_action(request, operation_id, "cancel", perform)

@@ -34,6 +34,7 @@ from leads.models import (
     StageChange,
     Tag,
 )
+from notifications.models import Notification
 from operations.models import BulkOperation, BulkOperationItem
 from tests import factories
 from tickets.models import Comment, Ticket, TicketAssignment
@@ -220,4 +221,11 @@ FACTORIES = {
         location=c.location, phone="+14155552671", reason=f"{c.marker} asked not to be called", added_by=c.get(User)
     ),
     CallingSettings: lambda c: CallingSettings.objects.create(location=c.location),
+    Notification: lambda c: Notification.objects.create(
+        recipient=c.get(User),
+        location=c.location,
+        operation=c.get(BulkOperation),
+        kind="completed",
+        text=f"{c.marker} operation completed",
+    ),
 }

@@ -17,11 +17,12 @@ from rest_framework.test import APIClient
 from campaigns import services as campaigns
 from campaigns.models import DoNotCallEntry
 from leads.models import MessageTemplate
+from notifications.models import Notification
 from operations import engine
 from tests import factories
 from webhooks.models import Webhook, WebhookDelivery
 
-APPS = ("accounts", "agents", "leads", "tickets", "operations", "campaigns", "auth", "sessions")
+APPS = ("accounts", "agents", "leads", "tickets", "operations", "campaigns", "notifications", "auth", "sessions")
 # Not cookie-authenticated, so nothing to forge: they take credentials or a Twilio signature.
 API_WITHOUT_SESSION = ("api/v1/auth/token/", "api/v1/auth/token/refresh/", "api/v1/campaigns/webhooks/")
 UNSAFE = ("post", "put", "patch", "delete")
@@ -82,6 +83,9 @@ def records(location, manager, agent):
         "do_not_call": DoNotCallEntry.objects.create(location=location, phone="+12125550199", reason="Asked"),
         "webhook": webhook,
         "delivery": WebhookDelivery.objects.create(webhook=webhook, event="campaign.completed", payload={}),
+        "notification": Notification.objects.create(
+            recipient=manager, location=location, operation=operation, kind="completed", text="Done."
+        ),
     }
 
 
@@ -97,6 +101,7 @@ KWARG_OWNERS = {
     "import_id": "lead_import",
     "webhook_id": "webhook",
     "delivery_id": "delivery",
+    "notification_id": "notification",
 }
 
 
@@ -127,6 +132,7 @@ def snapshot() -> dict:
         "campaigns.Campaign": ("state", "updated_at"),
         "agents.Agent": ("max_capacity", "availability"),
         "operations.BulkOperation": ("status", "cancelled_at"),
+        "notifications.Notification": ("read_at",),
         "auth.User": ("password", "is_active"),
     }.items():
         state[f"{label} rows"] = sorted(map(str, apps.get_model(label).objects.values_list(*fields)))

@@ -62,6 +62,7 @@ from campaigns.models import (
 )
 from leads.import_models import LeadImport
 from leads.models import ConsentChange, InboundSMS, Lead, LeadCall, MessageTemplate, ScoringConfig, Tag
+from notifications.models import Notification
 from operations import engine
 from operations.models import BulkOperation, OperationStatus
 from operations.registry import get_type, targets, types_for
@@ -306,6 +307,14 @@ def _build() -> CrawlData:
         for state in DeliveryStatus.values:
             WebhookDelivery.objects.create(webhook=hook, event="campaign.completed", payload={"data": {}}, status=state)
 
+    for company in (a, b):  # a notification for every user (the engine made some already)
+        for user in company.users.values():
+            Notification.objects.get_or_create(
+                recipient=user,
+                operation=company.operations[0],
+                defaults={"location": company.location, "kind": "completed", "text": "Crawl operation completed."},
+            )
+
     # An SMS reply that opted a lead of each company out, with its consent trail.
     stop = InboundSMS.objects.create(message_sid="SMcrawl", from_number="+12125550100", to_number="+15005550006")
     for company in (a, b):
@@ -491,6 +500,14 @@ KWARGS = {
     "delivery_id": (
         lambda fill: list(
             WebhookDelivery.objects.filter(webhook_id=fill.chosen["webhook_id"]).values_list("pk", flat=True)
+        ),
+        True,
+    ),
+    "notification_id": (
+        lambda fill: list(
+            Notification.objects.filter(
+                location=fill.company.location, **({} if fill.other else {"recipient": fill.user})
+            ).values_list("pk", flat=True)[:2]
         ),
         True,
     ),

@@ -30,6 +30,12 @@ def _allowed(membership):
     return None
 
 
+def _row_name(row) -> str:
+    """The file's row number and the name it gives ("Row 7: Ana Ruiz")."""
+    name = " ".join(filter(None, (row.values.get("first_name"), row.values.get("last_name"))))
+    return f"Row {row.row_number}: {name}" if name else f"Row {row.row_number}"
+
+
 register_target(
     Target(
         key="lead_import_rows",
@@ -40,6 +46,7 @@ register_target(
         records=lambda location: LeadImportRow.objects.filter(lead_import__location=location).defer("cells"),
         allowed=_allowed,
         not_found_message="Import row not found",
+        record_name=_row_name,
     )
 )
 
@@ -151,6 +158,13 @@ class ImportLeads(OperationType):
             changes=stage_changes, reason="Lead import", user=ctx.user, operation=ctx.operation
         )
         return outcomes
+
+    def recorded_changes(self, operation, befores):
+        return {
+            pk: ("", "lead created" if "created" in before else "lead updated: " + ", ".join(before["fields"]))
+            for pk, before in befores.items()
+            if before and ("created" in before or before.get("fields"))
+        }
 
     def undo(self, records, befores, ctx):
         outcomes = {}

@@ -14,7 +14,7 @@ from agents.models import Agent
 from leads import assignment, scoring, services
 from leads.bulk_forms import AssignForm
 from leads.forms import LeadFilterForm
-from leads.models import Lead, Stage, Timeline
+from leads.models import Lead, LeadAssignment, Stage, Tag, Timeline
 from leads.selectors import leads_matching
 from operations.field_types import SetFieldType
 from operations.models import ItemStatus
@@ -35,6 +35,7 @@ LEADS = register_target(
         match_field="email",
         not_found_message="Lead not found",
         forbidden_message="Insufficient permissions to update lead",
+        record_name=lambda lead: lead.full_name or lead.email or lead.phone or f"Lead {lead.pk}",
     )
 )
 
@@ -122,6 +123,22 @@ class AssignLeads(LeadOperationType, SetFieldType):
         if "agent_id" in ctx.params:
             services.record_assignments(changes=changes, reason=_reason(ctx), user=ctx.user, operation=ctx.operation)
 
+    def recorded_changes(self, operation, befores):
+        """Owner changes, however placed (one agent, a strategy), as the assignment trail has them."""
+        owners = {pk: before["owner_id"] for pk, before in befores.items() if before and "owner_id" in before}
+        if not owners:
+            return super().recorded_changes(operation, befores)
+        placed = dict(
+            LeadAssignment.objects.filter(operation=operation, lead_id__in=owners).values_list("lead_id", "to_agent_id")
+        )
+        agents = Agent.objects.filter(pk__in={*owners.values(), *placed.values()} - {None}).select_related("user")
+        names = {agent.pk: str(agent) for agent in agents}
+
+        def shown(agent_id):
+            return "unassigned" if agent_id is None else names.get(agent_id, f"#{agent_id}")
+
+        return {pk: (shown(owner), shown(placed.get(pk))) for pk, owner in owners.items()}
+
 
 # --- Tags -----------------------------------------------------------------------------
 
@@ -191,6 +208,18 @@ class _TagType(LeadOperationType):
         tags = services.tags_by_name(location=ctx.location, names=ctx.params["tags"], create=False)
         return {pk: plan for pk, (plan, _) in self._plan(records, tags, ctx).items()}
 
+    def recorded_changes(self, operation, befores):
+        key, sign = ("added", "+") if self.adding else ("removed", "-")
+        ids = {pk: (before or {}).get(key) or [] for pk, before in befores.items()}
+        names = dict(
+            Tag.objects.filter(pk__in={t for tag_ids in ids.values() for t in tag_ids}).values_list("pk", "name")
+        )
+        return {
+            pk: ("", ", ".join(sign + names.get(tag_id, f"#{tag_id}") for tag_id in tag_ids))
+            for pk, tag_ids in ids.items()
+            if tag_ids
+        }
+
     def apply(self, records, ctx):
         tags = services.tags_by_name(location=ctx.location, names=ctx.params["tags"], create=self.adding)
         outcomes, pairs = {}, []
@@ -223,8 +252,6 @@ class _TagType(LeadOperationType):
             else:
                 pairs += [(record.pk, tag_id) for tag_id in restore]
                 outcomes[record.pk] = Outcome(ItemStatus.SUCCEEDED, before={key: restore})
-        from leads.models import Tag
-
         existing = set(Tag.objects.filter(pk__in={t for _, t in pairs}).values_list("pk", flat=True))
         pairs = [(lead, tag) for lead, tag in pairs if tag in existing]
         (_remove if self.adding else _add)(pairs)
@@ -293,6 +320,13 @@ class ScoreLeads(LeadOperationType):
             else:
                 plans[r.pk] = Planned(ItemStatus.SUCCEEDED, "", before, after)
         return plans
+
+    def recorded_changes(self, operation, befores):
+        return {
+            pk: (f"{_label(before['score'])} {before['classification']}".strip(), " ".join(map(str, before["set"])))
+            for pk, before in befores.items()
+            if before and "set" in before
+        }
 
     def apply(self, records, ctx):
         scores = self._scores(records, ctx)

@@ -106,6 +106,16 @@ class MessageLeads(LeadOperationType):
             after = f"Subject: {subject}\n\n{plan.after}"
         return Planned(plan.status, plan.reason, plan.before, after)
 
+    def recorded_changes(self, operation, befores):
+        """Who each message went to, and what it said (the email with its subject)."""
+        sent = Message.objects.filter(operation=operation, lead_id__in=befores).values_list(
+            "lead_id", "channel", "to", "subject", "body"
+        )
+        return {
+            lead_id: (to, body if channel == Channel.SMS else f"Subject: {subject}\n\n{body}")
+            for lead_id, channel, to, subject, body in sent
+        }
+
     def apply(self, records, ctx):
         outcomes, messages = {}, []
         plans = self._plans(records, ctx)
@@ -184,6 +194,9 @@ class ExportLeads(LeadOperationType):
 
     def preview(self, records, ctx):
         return {r.pk: Planned(ItemStatus.SUCCEEDED, "", "", "exported") for r in records}
+
+    def recorded_changes(self, operation, befores):
+        return dict.fromkeys(befores, ("", "exported"))
 
     def apply(self, records, ctx):
         return {r.pk: Outcome(ItemStatus.SUCCEEDED) for r in records}

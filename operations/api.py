@@ -273,7 +273,7 @@ class BulkOperationItemsApi(APIView):
         if query.validated_data.get("status"):
             queryset = queryset.filter(status=query.validated_data["status"])
         rows, total, has_more = _page(queryset, query.validated_data)
-        rows = results.with_record_notes(operation, list(rows))
+        rows = results.readable(operation, list(rows))
         return Response(BulkOperationItemListOutput({"items": rows, "total": total, "has_more": has_more}).data)
 
 

@@ -56,6 +56,15 @@ class SetFieldType(OperationType):
                 )
         return plans
 
+    def recorded_changes(self, operation, befores):
+        ctx = ExecutionContext(operation, None, operation.parameters)
+        field, value = self.field(ctx), self.value(ctx)
+        return {
+            pk: (self.describe(before[field], ctx), self.describe(value, ctx))
+            for pk, before in befores.items()
+            if before and field in before
+        }
+
     def apply(self, records, ctx):
         field, value = self.field(ctx), self.value(ctx)
         outcomes, changes = {}, []

@@ -81,6 +81,8 @@ class Target:
     not_found_message: str = "Record not found"
     forbidden_message: str = "Insufficient permissions to update record"
     singular: str = "record"
+    # A record's name on result rows (a lead's full name, a ticket's subject).
+    record_name: Callable[[Any], str] = str
 
     @property
     def list_url(self) -> str:
@@ -190,6 +192,17 @@ class OperationType:
         """One record's (before, after) as text; by default no before, and the parameters as after."""
         shown = self.describe_parameters(ctx.params, location=ctx.location)
         return "", "; ".join(f"{label}: {value}" for label, value in shown) or self.label
+
+    def recorded_changes(self, operation, befores: dict[int, dict | None]) -> dict[int, tuple[str, str]]:
+        """After the run, the (before, after) text of the records it changed, as the preview said it.
+
+        Read from what the succeeded items stored (`befores`: their before-values by object id) and
+        the parameters, never from the records (they may have changed or gone since): the live page,
+        the results CSV and the items API all show this. By default, change() without a record.
+        """
+        ctx = ExecutionContext(operation, None, operation.parameters)
+        before, after = self.change(None, ctx)
+        return dict.fromkeys(befores, (before, after))
 
     def queryset(self, target: Target, location, *, undo: bool) -> models.QuerySet:
         """The records this type may act on; a soft-delete type widens it for its undo."""

@@ -256,10 +256,18 @@ class BulkOperationItemOutput(serializers.ModelSerializer):
     note = serializers.CharField(
         default="", help_text="What the type heard about the record since, e.g. an SMS's delivery"
     )
+    label = serializers.CharField(
+        default="", help_text="The record's name (a lead's full name, a ticket's number and subject); '' once gone"
+    )
+    change = serializers.CharField(
+        default="",
+        help_text="What the operation changed on the record, as the live page shows it ('New → Won'); "
+        "'' unless the item succeeded",
+    )
 
     class Meta:
         model = BulkOperationItem
-        fields = ["object_id", "status", "error_message", "before", "processed_at", "note"]
+        fields = ["object_id", "status", "error_message", "before", "processed_at", "note", "label", "change"]
 
 
 class BulkOperationItemListOutput(serializers.Serializer):

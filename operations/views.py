@@ -61,6 +61,18 @@ def _target_label(target: str) -> str:
         return target
 
 
+def _title(operation: BulkOperation) -> str:
+    """An operation's page title: "Change stage · 77 leads", "Undo of Change stage · 77 leads"."""
+    if operation.undo_of_id and operation.undo_of:
+        return f"Undo of {_title(operation.undo_of)}"
+    return f"{_type_label(operation)} · {operation.total:,} {_target_label(operation.target).lower()}"
+
+
+def _undone_by(operation: BulkOperation) -> BulkOperation | None:
+    """The undo that ran (or runs) over this operation, if any did."""
+    return operation.undos.exclude(status__in=(OperationStatus.FAILED, OperationStatus.CANCELLED)).first()
+
+
 def _can_undo(operation: BulkOperation) -> bool:
     try:
         reversible = get_type(operation.target, operation.operation_type).reversible
@@ -71,7 +83,7 @@ def _can_undo(operation: BulkOperation) -> bool:
         and operation.status in (OperationStatus.COMPLETED, OperationStatus.CANCELLED)
         and operation.successful > 0
         and not operation.undo_of_id
-        and not operation.undos.exclude(status__in=(OperationStatus.FAILED, OperationStatus.CANCELLED)).exists()
+        and _undone_by(operation) is None
     )
 
 
@@ -92,6 +104,7 @@ def _live_context(request, operation: BulkOperation) -> dict:
 
     return {
         "operation": operation,
+        "zone": operation.location.timezone,
         "type_label": _type_label(operation),
         "target_label": _target_label(operation.target),
         "can_cancel": operation.is_cancellable and may(Action.OPERATION_CANCEL),
@@ -104,16 +117,6 @@ def _live_context(request, operation: BulkOperation) -> dict:
     }
 
 
-def _record_urls(operation: BulkOperation, object_ids: list[int]) -> dict[int, str]:
-    """The pages of those of these records that still exist in the operation's location."""
-    try:
-        target = get_target(operation.target)
-    except LookupError:
-        return {}
-    existing = target.records(operation.location).filter(pk__in=object_ids).values_list("pk", flat=True)
-    return {pk: target.record_url(pk) for pk in existing}
-
-
 def _items_context(request, operation: BulkOperation) -> dict:
     status = request.GET.get("status", "failed")
     if status not in dict(ITEM_FILTERS):
@@ -122,16 +125,16 @@ def _items_context(request, operation: BulkOperation) -> dict:
     if status:
         items = items.filter(status=status)
     page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = results.with_record_notes(operation, list(page.object_list))
-    urls = _record_urls(operation, [item.object_id for item in rows])
+    rows = results.readable(operation, list(page.object_list))
     try:
         op_type = get_type(operation.target, operation.operation_type)
     except LookupError:
         op_type = None
     return {
         "operation": operation,
+        "zone": operation.location.timezone,
         "items_page": page,
-        "item_rows": [(item, urls.get(item.object_id, "")) for item in rows],
+        "item_rows": rows,
         "record_note_label": op_type.record_note_label if op_type else "",
         "type_figures": op_type.figures(operation) if op_type else [],
         "item_status": status,
@@ -157,6 +160,7 @@ def operation_list(request):
     query = form.query_string() if form.is_bound else ""
     rows = [(op, _type_label(op), _target_label(op.target)) for op in page.object_list] if page else []
     context = {"form": form, "page": page, "rows": rows, "query": query, "filtered": bool(query)}
+    context["zone"] = location.timezone if location else ""
     partial = request.htmx and not request.htmx.history_restore_request
     response = render(request, "operations/_history.html" if partial else "operations/list.html", context)
     patch_vary_headers(response, ["HX-Request"])
@@ -175,7 +179,16 @@ def operation_detail(request, operation_id):
         parameters = op_type.describe_parameters(operation.parameters, location=operation.location)
     except LookupError:
         parameters = [(name, str(value)) for name, value in operation.parameters.items()]
-    context = {**_live_context(request, operation), **_items_context(request, operation), "parameters": parameters}
+    context = {
+        **_live_context(request, operation),
+        **_items_context(request, operation),
+        # An undo restores what its original changed: the original's parameters would mislead.
+        "parameters": [] if operation.undo_of_id else parameters,
+        "title": _title(operation),
+        "undone_by": _undone_by(operation),
+    }
+    if operation.undo_of:
+        context["original_title"] = _title(operation.undo_of)
     return render(request, "operations/detail.html", context)
 
 

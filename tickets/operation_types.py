@@ -103,6 +103,17 @@ class Assign(OperationType):
             for t in records
         }
 
+    def recorded_changes(self, operation, befores):
+        agent_id = operation.parameters["agent_id"]
+        previous = {pk: before["assignee_id"] for pk, before in befores.items() if before and "assignee_id" in before}
+        agents = Agent.objects.filter(pk__in={agent_id, *previous.values()} - {None}).select_related("user")
+        names = {agent.pk: str(agent) for agent in agents}
+
+        def shown(pk):
+            return names.get(pk, f"#{pk}") if pk else "unassigned"
+
+        return {pk: (shown(old), shown(agent_id)) for pk, old in previous.items()}
+
     def apply(self, records, ctx):
         agent_id = ctx.params["agent_id"]
         outcomes, moves = {}, []
@@ -239,6 +250,13 @@ class DeleteTickets(OperationType):
     def change(self, record, ctx):
         return record.get_status_display(), "deleted"
 
+    def recorded_changes(self, operation, befores):
+        return {
+            pk: (dict(Status.choices).get(before.get("status"), before.get("status", "")), "deleted")
+            for pk, before in befores.items()
+            if before
+        }
+
     def queryset(self, target, location, *, undo):
         return Ticket.objects.filter(location=location) if undo else target.records(location)
 
@@ -247,7 +265,7 @@ class DeleteTickets(OperationType):
         Ticket.objects.filter(pk__in=[t.pk for t in records]).update(
             is_deleted=True, deleted_at=now, last_operation=ctx.operation, updated_at=now
         )
-        return {t.pk: Outcome(ItemStatus.SUCCEEDED, before={"is_deleted": False}) for t in records}
+        return {t.pk: Outcome(ItemStatus.SUCCEEDED, before={"is_deleted": False, "status": t.status}) for t in records}
 
     def undo(self, records, befores, ctx):
         restore = [t.pk for t in records if t.is_deleted]

@@ -26,6 +26,17 @@
     return !el || el.dataset.final === "1";
   }
 
+  // A time as the server renders it: in the location's zone (the page's data-time-zone), named.
+  function zonedTime(date) {
+    var page = document.querySelector("[data-operation-page]");
+    var zone = (page && page.dataset.timeZone) || "UTC";
+    try {
+      return date.toLocaleTimeString("en-US", { timeZone: zone, timeZoneName: "short", hour12: false });
+    } catch (e) {
+      return date.toISOString().slice(11, 19) + " UTC";
+    }
+  }
+
   function number(value) {
     return Number(value || 0).toLocaleString("en-US");
   }
@@ -66,7 +77,7 @@
       var eta = new Date(msg.estimated_completion);
       var seconds = Math.max(0, Math.round((eta - new Date()) / 1000));
       var left = seconds >= 60 ? Math.round(seconds / 60) + " min" : seconds + " s";
-      setField("eta", eta.toLocaleTimeString() + " (in " + left + ")");
+      setField("eta", zonedTime(eta) + " (in " + left + ")");
     }
   }
 

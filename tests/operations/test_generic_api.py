@@ -183,10 +183,12 @@ def test_results_csv_lists_every_item_and_neutralises_formulas(api_for, manager,
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0] == ["object_id", "status", "error_message", "processed_at"]
+    assert rows[0] == ["object_id", "status", "error_message", "processed_at", "name", "before", "after"]
     by_id = {int(row[0]): row for row in rows[1:]}
     assert set(by_id) == {tickets[0].pk, tickets[1].pk, foreign_ticket.pk}
     assert by_id[foreign_ticket.pk][1:3] == ["failed", "Ticket not found"]
+    assert by_id[foreign_ticket.pk][4:] == ["", "", ""]  # another company's ticket: not even its name
+    assert by_id[tickets[0].pk][4:] == [str(tickets[0]), tickets[0].get_status_display(), "deleted"]
     assert by_id[tickets[1].pk][2] == '\'=HYPERLINK("http://evil.example","x")'
     assert all(row[3] for row in rows[1:])
 

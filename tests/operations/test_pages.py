@@ -179,7 +179,7 @@ def test_results_csv_lists_every_record_outcome(client_for, manager, finished):
 
     assert response["Content-Type"].startswith("text/csv")
     lines = b"".join(response.streaming_content).decode().strip().splitlines()
-    assert lines[0] == "object_id,status,error_message,processed_at"
+    assert lines[0] == "object_id,status,error_message,processed_at,name,before,after"
     assert len(lines) == 4
     assert any(line.startswith("987654,failed,Ticket not found") for line in lines)
 

@@ -73,3 +73,13 @@ async def test_signed_out_is_refused():
     socket = _socket([(b"origin", b"http://testserver")])
     connected, code = await socket.connect()
     assert not connected and code == 4401
+
+
+async def test_a_bearer_token_socket_gets_the_count(manager, location):
+    from tests.operations.test_websocket import bearer_headers
+
+    socket = _socket(await headers_for(manager, bearer_headers))
+    connected, _ = await socket.connect()
+    assert connected
+    assert (await socket.receive_json_from(timeout=5))["unread"] == 0
+    await socket.disconnect()

@@ -127,3 +127,24 @@ def test_mark_read_and_mark_all_read(manager, location, tickets):
     assert services.mark_all_read(user=manager) == 1
     assert not Notification.objects.filter(recipient=manager, read_at__isnull=True).exists()
     assert Notification.objects.filter(recipient=other, read_at__isnull=True).count() == 1  # not theirs to mark
+
+
+def test_a_mail_server_that_refuses_changes_nothing_else(
+    manager, location, tickets, settings, django_capture_on_commit_callbacks, caplog
+):
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+    manager.email = "manager@example.com"
+    manager.save()
+    services.set_email_preference(user=manager, email_on_operation_end=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        operation = factories.run_to_end(_operation(manager, location, tickets))
+
+    assert operation.status == "completed"
+    assert Notification.objects.get().kind == Kind.COMPLETED
+    assert "Could not email notification" in caplog.text

@@ -95,7 +95,8 @@ class Lead(models.Model):
     last_contacted_at = models.DateTimeField(null=True, blank=True)
     # The latest call a campaign made to the lead, as its outcome came in (see LeadCall).
     last_call_at = models.DateTimeField(null=True, blank=True)
-    last_call_outcome = models.CharField(max_length=40, blank=True)
+    # db_default too: raw inserts (seed_demo's COPY) leave the column out.
+    last_call_outcome = models.CharField(max_length=40, blank=True, default="", db_default="")
     last_operation = models.ForeignKey(
         "operations.BulkOperation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

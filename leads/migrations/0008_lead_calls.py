@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="lead",
             name="last_call_outcome",
-            field=models.CharField(blank=True, max_length=40),
+            field=models.CharField(blank=True, db_default="", default="", max_length=40),
         ),
         migrations.CreateModel(
             name="LeadCall",

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import BigIntegerField, Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import BigIntegerField, Case, Count, F, FloatField, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Greatest, TruncDate
 from django.utils import timezone
@@ -119,13 +119,20 @@ def operations_in(scope: Scope) -> QuerySet[BulkOperation]:
 # operations themselves. report.analytics() runs it once for all of them.
 
 MEASURED = Q(status=OperationStatus.COMPLETED, started_at__isnull=False, completed_at__isnull=False)
+# The operations time saved counts: finished ones that changed records, undo runs left out; one
+# counted per operation (an export) only when it completed.
+SAVES_TIME = Q(undo_of__isnull=True, successful__gt=0, status__in=FINAL_STATUSES) & (
+    ~Q(operation_type__in=list(DEFAULT_SECONDS_PER_OPERATION)) | Q(status=OperationStatus.COMPLETED)
+)
 # A successful operation: completed with no failed record. Completed with failures (an
 # operation in which every record failed included, which the engine also marks completed)
 # is its own figure.
 CLEAN = Q(failed=0)
 
 
-def grouped_counters(*, scope: Scope) -> list[dict]:
+def grouped_counters(*, scope: Scope, efforts: dict | None = None) -> list[dict]:
+    efforts = effort_estimates(location=scope.location) if efforts is None else efforts
+    zero = Value(0.0, output_field=FloatField())
     return list(
         operations_in(scope)
         .values("status", "target", "operation_type", "created_by")
@@ -140,6 +147,11 @@ def grouped_counters(*, scope: Scope) -> list[dict]:
             n_measured=Count("pk", filter=MEASURED),
             sum_measured_processed=Coalesce(Sum("processed", filter=MEASURED), 0),
             sum_microseconds=Coalesce(Sum(DurationMicroseconds(), filter=MEASURED), 0),
+            # Time saved (see time_saved); µs summed as float8, which PostgreSQL adds far faster than numeric.
+            n_saving=Count("pk", filter=SAVES_TIME),
+            sum_saving_records=Coalesce(Sum("successful", filter=SAVES_TIME), 0),
+            sum_run_us=Coalesce(Sum(Cast(_run_microseconds(), FloatField()), filter=SAVES_TIME), zero),
+            sum_saved_us=Coalesce(Sum(Cast(_saved_microseconds(efforts), FloatField()), filter=SAVES_TIME), zero),
         )
         .order_by()
     )
@@ -407,38 +419,19 @@ def _manual_microseconds(efforts: dict[tuple[str, str], Effort]) -> Case:
     )
 
 
-def saved_counters(*, scope: Scope, efforts: dict[tuple[str, str], Effort]) -> list[dict]:
-    """Per (creator, target, type): the operations time saved counts, their records, manual
-    effort, run time and time saved (µs), each operation's saving floored at zero.
-
-    Counted: finished operations with succeeded records, undo runs excluded; an operation
-    counted per operation (an export) only when it completed.
-    """
-    per_operation = [key for (_, key), effort in efforts.items() if effort.per == "operation"]
-    counted = (
-        operations_in(scope)
-        .filter(undo_of__isnull=True, successful__gt=0, status__in=FINAL_STATUSES)
-        .exclude(Q(operation_type__in=per_operation) & ~Q(status=OperationStatus.COMPLETED))
-    )
-    manual = _manual_microseconds(efforts)
+def _run_microseconds():
+    """An operation's actual run time in µs: started -> completed (or cancelled)."""
     zero = Value(0, output_field=BigIntegerField())
-    run = Coalesce(DurationMicroseconds(end=Coalesce("completed_at", "cancelled_at")), zero)
-    rows = (
-        counted.values("created_by", "target", "operation_type")
-        .annotate(
-            n_operations=Count("pk"),
-            records=Sum("successful"),
-            manual_us=Sum(manual),
-            run_us=Sum(run),
-            saved_us=Sum(Greatest(manual - run, zero, output_field=BigIntegerField())),
-        )
-        .order_by()
-    )
-    # PostgreSQL sums bigints as numeric (Decimal): whole µs back to int.
-    return [row | {key: int(row[key] or 0) for key in ("records", "manual_us", "run_us", "saved_us")} for row in rows]
+    return Coalesce(DurationMicroseconds(end=Coalesce("completed_at", "cancelled_at")), zero)
 
 
-def time_saved(*, scope: Scope, saved: list[dict] | None = None) -> dict:
+def _saved_microseconds(efforts: dict[tuple[str, str], Effort]):
+    """An operation's time saved in µs: its manual effort minus its run time, never below zero."""
+    zero = Value(0, output_field=BigIntegerField())
+    return Greatest(_manual_microseconds(efforts) - _run_microseconds(), zero, output_field=BigIntegerField())
+
+
+def time_saved(*, scope: Scope, groups: list[dict] | None = None) -> dict:
     """Seed 001's time saved: manual effort by type minus the operations' actual run time.
 
     Manual effort is succeeded records x seconds per record (per export for exports: seed
@@ -446,38 +439,38 @@ def time_saved(*, scope: Scope, saved: list[dict] | None = None) -> dict:
     operation's run time is subtracted from its own manual effort, never below zero.
     """
     efforts = effort_estimates(location=scope.location)
-    saved = saved_counters(scope=scope, efforts=efforts) if saved is None else saved
+    groups = grouped_counters(scope=scope, efforts=efforts) if groups is None else groups
     per_type = defaultdict(list)
-    for row in saved:
-        per_type[(row["target"], row["operation_type"])].append(row)
+    for row in groups:
+        if row["n_saving"]:
+            per_type[(row["target"], row["operation_type"])].append(row)
     rows = []
     for (target, key), mine in per_type.items():
         effort = efforts.get((target, key)) or Effort(FALLBACK_SECONDS_PER_ITEM, "record", "default")
+        operations, records = _total(mine, "n_saving"), _total(mine, "sum_saving_records")
         rows.append(
             {
                 "target": target,
                 "operation_type": key,
                 "label": type_label(target, key),
-                "operations": _total(mine, "n_operations"),
-                "records_succeeded": _total(mine, "records"),
+                "operations": operations,
+                "records_succeeded": records,
                 "per": effort.per,
                 "manual_seconds_each": effort.seconds,
                 "assumption": effort.assumption,
-                "manual_seconds": _seconds(_total(mine, "manual_us")),
-                "run_seconds": _seconds(_total(mine, "run_us")),
-                "seconds_saved": _seconds(_total(mine, "saved_us")),
+                "manual_seconds": float(effort.seconds * (operations if effort.per == "operation" else records)),
+                "run_seconds": _seconds(_total(mine, "sum_run_us")),
+                "seconds_saved": _seconds(_total(mine, "sum_saved_us")),
             }
         )
     rows.sort(key=lambda row: (-row["seconds_saved"], row["label"]))
-    total = _seconds(_total(saved, "saved_us"))
+    total = _seconds(_total(groups, "sum_saved_us"))
     return {"total_seconds": total, "total_hours": round(total / 3600, 2), "by_type": rows}
 
 
-def by_user(*, scope: Scope, groups: list[dict] | None = None, saved: list[dict] | None = None) -> list[dict]:
+def by_user(*, scope: Scope, groups: list[dict] | None = None) -> list[dict]:
     """Per user who created operations in the scope: operations, records, success rate, time saved."""
     groups = grouped_counters(scope=scope) if groups is None else groups
-    if saved is None:
-        saved = saved_counters(scope=scope, efforts=effort_estimates(location=scope.location))
     user_ids = {row["created_by"] for row in groups}
     names = {
         user.pk: user.get_full_name() or user.username for user in get_user_model().objects.filter(pk__in=user_ids)
@@ -496,7 +489,7 @@ def by_user(*, scope: Scope, groups: list[dict] | None = None, saved: list[dict]
                 "records_succeeded": succeeded,
                 "records_failed": _total(mine, "sum_failed"),
                 "item_success_rate": rate(succeeded, processed),
-                "seconds_saved": _seconds(sum(row["saved_us"] for row in saved if row["created_by"] == user_id)),
+                "seconds_saved": _seconds(_total(mine, "sum_saved_us")),
             }
         )
     return sorted(rows, key=lambda row: (-row["operations"], row["name"]))

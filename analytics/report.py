@@ -8,9 +8,7 @@ from analytics.figures import (
     by_user,
     daily_trend,
     durations,
-    effort_estimates,
     grouped_counters,
-    saved_counters,
     size_and_duration_percentiles,
     summary,
     time_saved,
@@ -24,7 +22,6 @@ def analytics(*, scope: Scope) -> dict:
     with reporting_queries():
         groups = grouped_counters(scope=scope)
         ranks = size_and_duration_percentiles(scope=scope)
-        saved = saved_counters(scope=scope, efforts=effort_estimates(location=scope.location))
         return {
             "period": {
                 "start": scope.period.first_day.isoformat(),
@@ -34,11 +31,11 @@ def analytics(*, scope: Scope) -> dict:
             },
             "summary": summary(scope=scope, groups=groups, ranks=ranks),
             "by_type": by_type(scope=scope, groups=groups),
-            "by_user": by_user(scope=scope, groups=groups, saved=saved),
+            "by_user": by_user(scope=scope, groups=groups),
             "by_status": by_status(scope=scope, groups=groups),
             "durations": durations(scope=scope, groups=groups, ranks=ranks),
             "top_errors": top_error_messages(scope=scope),
             "daily_trend": daily_trend(scope=scope),
-            "time_saved": time_saved(scope=scope, saved=saved),
+            "time_saved": time_saved(scope=scope, groups=groups),
             "campaigns": campaign_figures(scope=scope),
         }

@@ -118,7 +118,7 @@ def dashboard_cards(request):
         context |= {
             "summary": figures.summary(scope=scope, groups=groups, ranks=ranks),
             "durations": figures.durations(scope=scope, groups=groups, ranks=ranks),
-            "time_saved": figures.time_saved(scope=scope),
+            "time_saved": figures.time_saved(scope=scope, groups=groups),
         }
     return render(request, "analytics/_dashboard_cards.html", context)
 

@@ -122,9 +122,15 @@ class LeadOutputSerializer(serializers.ModelSerializer):
             "team_name",
             "do_not_contact",
             "last_contacted_at",
+            "last_call_at",
+            "last_call_outcome",
             "created_at",
             "updated_at",
         ]
+        extra_kwargs = {
+            "last_call_at": {"help_text": "When a campaign last called the lead (its outcome known)"},
+            "last_call_outcome": {"help_text": "How that call ended: Answered, No answer, Busy, Failed, Canceled"},
+        }
 
     def get_owner_name(self, lead) -> str | None:
         return lead.owner.display_name if lead.owner_id else None

@@ -189,7 +189,9 @@ def test_undo_removes_the_contacts_not_dialled_yet_and_keeps_the_dialled(manager
     assert campaign.total_contacts == 2
 
 
-def test_each_calls_outcome_reaches_the_lead_once_and_shows_on_its_page(client_for, manager, make_campaign, leads, t0):
+def test_each_calls_outcome_reaches_the_lead_once_and_shows_on_its_page_and_in_the_api(
+    client_for, api_for, manager, make_campaign, leads, t0
+):
     campaign = make_campaign(numbers=["+12125550101"], name="Autumn calls")
     factories.run_to_end(
         factories.make_operation(
@@ -224,6 +226,8 @@ def test_each_calls_outcome_reaches_the_lead_once_and_shows_on_its_page(client_f
     assert lead.last_call_outcome == "Answered" and lead.last_contacted_at is not None
     assert LeadCall.objects.filter(lead=lead).count() == 2
 
+    shown = api_for(manager).get(f"/api/v1/leads/{lead.pk}").json()
+    assert shown["last_call_outcome"] == "Answered" and shown["last_call_at"]
     page = client_for(manager).get(reverse("leads:detail", args=[lead.pk])).content.decode()
     assert "Autumn calls" in page and "Answered" in page and "No answer" in page
     assert reverse("campaigns:detail", args=[campaign.pk]) in page

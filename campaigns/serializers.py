@@ -225,7 +225,11 @@ class ContactOutput(serializers.ModelSerializer):
             "duration_seconds",
             "last_called_at",
             "next_attempt_at",
+            "lead",
         ]
+        extra_kwargs = {
+            "lead": {"help_text": "The lead the contact was added from (add_to_campaign); null if imported"}
+        }
 
 
 class CallEventOutput(serializers.ModelSerializer):

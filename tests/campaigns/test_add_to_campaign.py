@@ -82,6 +82,13 @@ def test_the_api_adds_callable_leads_as_contacts_linked_to_them_and_skips_the_re
     assert campaign.total_contacts == 5 + 2
     assert leads["ann"].__class__.objects.get(pk=leads["ann"].pk).last_operation_id == operation.pk
 
+    listed = api_for(manager).get(f"/api/v1/campaigns/{campaign.pk}/contacts").json()["results"]
+    assert {row["phone"]: row["lead"] for row in listed} == {
+        **dict.fromkeys(["+12125550101", "+12125550102", "+12125550103", "+12125550104", "+12125550105"]),
+        "+12125550121": leads["ann"].pk,
+        "+12125550122": leads["bob"].pk,
+    }
+
     again = factories.run_to_end(
         BulkOperation.objects.get(pk=_post(api_for(manager), campaign, [leads["ann"].pk]).json()["operation_id"])
     )

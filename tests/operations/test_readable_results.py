@@ -245,3 +245,10 @@ def test_a_zone_without_an_abbreviation_is_named_in_full(client_for, manager, lo
 
     page = _page(client_for(manager), operation)
     assert f"{_local(operation.completed_at, zoneinfo.ZoneInfo('Asia/Dubai'))} (Asia/Dubai)" in page
+
+
+def test_the_schema_documents_label_and_change_beside_the_existing_item_fields(client_for, manager):
+    schemas = client_for(manager).get("/api/v1/schema/?format=json").json()["components"]["schemas"]
+    fields = schemas["BulkOperationItemOutput"]["properties"]
+    assert {"object_id", "status", "error_message", "before", "processed_at", "note", "label", "change"} <= set(fields)
+    assert fields["change"]["type"] == fields["label"]["type"] == "string"

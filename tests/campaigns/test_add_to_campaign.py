@@ -265,3 +265,31 @@ def test_the_operation_page_shows_how_far_each_leads_contact_got(client_for, man
     assert notes == {leads["ann"].pk: "Pending", leads["bob"].pk: "Pending"}
     page = client_for(manager).get(reverse("operations:detail", args=[operation.pk])).content.decode()
     assert "Add to campaign" in page
+
+
+def test_leads_added_to_a_running_campaign_are_dialled_unless_marked_do_not_contact_meanwhile(
+    manager, running_campaign, leads, t0
+):
+    campaign = running_campaign(["+12125550101"], pacing_seconds=1)
+    factories.run_to_end(
+        factories.make_operation(
+            manager,
+            campaign.location,
+            [leads["ann"].pk, leads["bob"].pk],
+            target="leads",
+            operation_type="add_to_campaign",
+            params={"campaign_id": campaign.pk},
+        )
+    )
+    leads["bob"].do_not_contact = True
+    leads["bob"].save(update_fields=["do_not_contact"])
+
+    for step in range(5):
+        dialer.dial_next(campaign_id=campaign.pk, now=t0 + 10 * step * SECOND, backend=sim("completed"))
+
+    dialled = set(Call.objects.values_list("contact__phone", flat=True))
+    assert dialled == {"+12125550101", "+12125550121"}
+    assert CampaignContact.objects.get(lead=leads["bob"]).outcome == "do-not-call"
+    campaign.refresh_from_db()
+    assert (campaign.state, campaign.total_contacts) == (CampaignState.COMPLETED, 3)
+    assert LeadCall.objects.get().lead_id == leads["ann"].pk

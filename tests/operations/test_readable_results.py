@@ -180,6 +180,9 @@ def test_an_undo_is_titled_after_its_operation_which_says_it_was_undone(client_f
     assert 'class="details operation-params"' not in undo_page  # not "Stage: Won", the value it undoes
     assert "Won → New" in undo_page
 
+    history = client.get(reverse("operations:list")).content.decode()
+    assert f'<a href="{reverse("operations:detail", args=[undo.pk])}">Undo of Change stage</a>' in history
+
     original = _page(client, operation)
     assert "Undone by" in original
     assert f'href="{reverse("operations:detail", args=[undo.pk])}"' in original

@@ -183,3 +183,40 @@ def test_cancel_asks_in_a_dialog_then_shows_the_cancelled_operation(tmp_path, da
         assert "Operation cancelled after 0 of 120 records." in page.inner_text(".messages")
         operation.refresh_from_db()
         assert operation.status == OperationStatus.CANCELLED
+
+
+def test_results_read_by_name_and_an_undo_from_the_page_names_both_ways(tmp_path, data, browser_page, location):
+    """Issue 13 item 3 in chromium: rows name the ticket and its change; Undo makes "Undo of …",
+    whose rows show the change reversed, and the original then says "Undone by"."""
+    user, tickets = data
+    location.timezone = "America/New_York"
+    location.save()
+    page = browser_page
+    page.on("dialog", lambda dialog: dialog.accept())
+    with site_with_worker(tmp_path) as (base, pool):
+        log_in(page, base, user)
+        choose_all_and_confirm(page, base)
+        page.wait_for_selector("#operation-live[data-final='1']", timeout=60_000)
+        original = BulkOperation.objects.get()
+        page.click("#operation-items a:has-text('Succeeded')")
+        row = page.locator(f"#operation-items tr[data-object-id='{tickets[0].pk}']")
+        row.wait_for()
+        assert row.locator("a").inner_text() == str(tickets[0])
+        assert row.locator("[data-change]").inner_text() == "Open → Resolved"
+        times = page.inner_text("#operation-live dl.details")  # Started, Completed: New York's, named
+        assert " EST" in times or " EDT" in times
+
+        page.click("#operation-live >> text=Undo")
+        page.wait_for_url(lambda url: str(original.pk) not in url and "/operations/" in url)
+        assert page.inner_text("h1") == "Undo of Update status · 120 tickets"
+        page.wait_for_selector("#operation-live[data-final='1']", timeout=60_000)
+        page.click("#operation-items a:has-text('Succeeded')")
+        row = page.locator(f"#operation-items tr[data-object-id='{tickets[0].pk}']")
+        row.wait_for()
+        assert row.locator("[data-change]").inner_text() == "Resolved → Open"
+
+        page.click(f"[data-undo-of] a[href='{reverse('operations:detail', args=[original.pk])}']")
+        page.wait_for_selector("[data-undone-by]")
+        assert page.inner_text("[data-undone-by]").startswith("Undone by the undo of ")
+        tickets[0].refresh_from_db()
+        assert tickets[0].status == "open", pool.output()

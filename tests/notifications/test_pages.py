@@ -100,3 +100,13 @@ def test_the_email_preference_is_off_until_turned_on(manager, client_for):
 def test_signed_out_is_sent_to_log_in(client):
     response = client.get(reverse("notifications:list"))
     assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_the_operation_page_says_who_cancelled(manager, location, client_for):
+    from operations import engine
+
+    boss = factories.make_user("boss", location=location, role=Role.ADMIN, first_name="Ada", last_name="Boss")
+    operation = factories.make_operation(manager, location, [factories.make_ticket(location).pk])
+    engine.cancel_operation(operation=operation, user=boss)
+    page = client_for(manager).get(reverse("operations:detail", args=[operation.pk])).content.decode()
+    assert " by Ada Boss after 0 records</dd>" in page

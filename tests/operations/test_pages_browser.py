@@ -198,7 +198,8 @@ def test_results_read_by_name_and_an_undo_from_the_page_names_both_ways(tmp_path
         choose_all_and_confirm(page, base)
         page.wait_for_selector("#operation-live[data-final='1']", timeout=60_000)
         original = BulkOperation.objects.get()
-        page.click("#operation-items a:has-text('Succeeded')")
+        # A fresh render of the finished page: the items' own reload on finishing cannot race the tab.
+        page.goto(page.url.split("?")[0] + "?status=succeeded")
         row = page.locator(f"#operation-items tr[data-object-id='{tickets[0].pk}']")
         row.wait_for()
         assert row.locator("a").inner_text() == str(tickets[0])
@@ -210,7 +211,8 @@ def test_results_read_by_name_and_an_undo_from_the_page_names_both_ways(tmp_path
         page.wait_for_url(lambda url: str(original.pk) not in url and "/operations/" in url)
         assert page.inner_text("h1") == "Undo of Update status · 120 tickets"
         page.wait_for_selector("#operation-live[data-final='1']", timeout=60_000)
-        page.click("#operation-items a:has-text('Succeeded')")
+        # A fresh render of the finished page: the items' own reload on finishing cannot race the tab.
+        page.goto(page.url.split("?")[0] + "?status=succeeded")
         row = page.locator(f"#operation-items tr[data-object-id='{tickets[0].pk}']")
         row.wait_for()
         assert row.locator("[data-change]").inner_text() == "Resolved → Open"

@@ -263,9 +263,10 @@ def record_call_status(*, call_id: int | None = None, call_sid: str = "", params
                 call.answered_at = now
         call.save()
         if status in TERMINAL_CALL_STATUSES:
+            # The lead first: its row is locked before the campaign's, in the order add_to_campaign takes them.
+            from_leads.note_call_on_lead(call=call)
             _pace_after(call=call, now=now)
             _finish_contact(call=call, now=now)
-            from_leads.note_call_on_lead(call=call)
         else:
             _extend_lock(call=call, status=status, now=now)
     return True

@@ -13,6 +13,7 @@ from agents.forms import AgentCapacityForm, AgentFilterForm
 from agents.models import Agent, Availability
 from agents.selectors import agents_for
 from agents.work import KINDS
+from web.pages import render_page
 
 
 def _duration(delta) -> str:
@@ -66,8 +67,7 @@ def agent_list(request):
                 "over": sum(a.capacity.over_capacity for a in agents),
             },
         )
-    template = "agents/_results.html" if request.htmx and not request.htmx.boosted else "agents/list.html"
-    return render(request, template, context)
+    return render_page(request, "agents/list.html", "agents/_results.html", context)
 
 
 @login_required

@@ -13,6 +13,7 @@ from analytics.api import AnalyticsQueryInput
 from leads.selectors import lead_counts
 from operations.models import OperationStatus
 from tickets.selectors import ticket_counts
+from web.pages import render_page
 
 
 def _query_from_page(params: QueryDict) -> dict:
@@ -101,8 +102,7 @@ def index(request):
         "recent": _with_type_labels(figures.recent_operations(scope=scope)),
         "empty": shown["summary"]["total_operations"] == 0,
     }
-    template = "analytics/_body.html" if request.htmx else "analytics/index.html"
-    return render(request, template, context)
+    return render_page(request, "analytics/index.html", "analytics/_body.html", context)
 
 
 @login_required

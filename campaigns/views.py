@@ -24,6 +24,7 @@ from campaigns.serializers import RETRYABLE_CHOICES
 from operations import form_keys
 from operations.errors import messages_for
 from operations.results import neutralize_formula
+from web.pages import render_page
 
 LIVE_STATES = (CampaignState.PENDING, CampaignState.RUNNING)
 WEEKDAYS = [(1, "Mon"), (2, "Tue"), (3, "Wed"), (4, "Thu"), (5, "Fri"), (6, "Sat"), (7, "Sun")]
@@ -68,9 +69,7 @@ def campaign_list(request):
         "live": any(c.state in LIVE_STATES for c in campaigns),
         "may": _may(request.user, request.location),
     }
-    if request.htmx:
-        return render(request, "campaigns/_cards.html", context)
-    return render(request, "campaigns/list.html", context)
+    return render_page(request, "campaigns/list.html", "campaigns/_cards.html", context)
 
 
 def _settings_from_form(post, location) -> dict:
@@ -197,9 +196,7 @@ def campaign_detail(request, campaign_id: int):
         "calling_window": calling_window(campaign.location_id),
         "may": _may(request.user, campaign.location),
     }
-    if request.htmx:
-        return render(request, "campaigns/_live.html", context)
-    return render(request, "campaigns/detail.html", context)
+    return render_page(request, "campaigns/detail.html", "campaigns/_live.html", context)
 
 
 @login_required

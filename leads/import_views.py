@@ -13,6 +13,7 @@ from leads import importing
 from leads.import_models import ImportStatus, LeadImport, MatchOn, OnDuplicate
 from spreadsheets.reading import FIELDS, UnreadableFile, guess_mapping
 from web.errors import Refused
+from web.pages import render_page
 
 PREVIEW_ROWS = 50
 FIELD_LABELS = {
@@ -123,9 +124,7 @@ def import_review(request, import_id: int):
         "match_on_choices": MatchOn.choices,
         "preview": _preview(lead_import, options),
     }
-    if request.htmx:
-        return render(request, "leads/_import_preview.html", context)
-    return render(request, "leads/import_review.html", context)
+    return render_page(request, "leads/import_review.html", "leads/_import_preview.html", context)
 
 
 @login_required

@@ -6,7 +6,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
@@ -23,6 +22,7 @@ from operations.models import BulkOperation, ItemStatus, OperationStatus
 from operations.params_forms import PARAMS_PREFIX
 from operations.registry import get_target, get_type
 from operations.selectors import estimate_completion, visible_operations
+from web.pages import render_page, wants_partial
 
 HISTORY_PER_PAGE = 25
 ITEMS_PER_PAGE = 25
@@ -161,10 +161,7 @@ def operation_list(request):
     rows = [(op, _type_label(op), _target_label(op.target)) for op in page.object_list] if page else []
     context = {"form": form, "page": page, "rows": rows, "query": query, "filtered": bool(query)}
     context["zone"] = location.timezone if location else ""
-    partial = request.htmx and not request.htmx.history_restore_request
-    response = render(request, "operations/_history.html" if partial else "operations/list.html", context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_page(request, "operations/list.html", "operations/_history.html", context)
 
 
 # --- The live page ---------------------------------------------------------------------
@@ -207,7 +204,7 @@ def operation_progress(request, operation_id):
 @require_GET
 def operation_items(request, operation_id):
     operation = _operation_or_404(request, operation_id)
-    if not request.htmx:
+    if not wants_partial(request):
         return operation_detail(request, operation_id)
     return render(request, "operations/_items.html", _items_context(request, operation))
 

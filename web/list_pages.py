@@ -4,12 +4,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django_htmx.http import push_url
 
 from web.list_filters import ListFilterForm
+from web.pages import render_page, wants_partial
 from web.pagination import Page, ResultCount, SortOption, list_urls
 
 
@@ -70,10 +69,8 @@ class ListPage:
             "results_template": f"{self.app}/_results.html",
             **extra_context,
         }
-        partial = request.htmx and not request.htmx.history_restore_request
-        response = render(request, context["results_template"] if partial else f"{self.app}/list.html", context)
-        if partial:
+        response = render_page(request, f"{self.app}/list.html", context["results_template"], context)
+        if wants_partial(request):
             # The URL keeps the filter state, without the form's empty fields.
             push_url(response, request.path + context["urls"]["current_url"])
-        patch_vary_headers(response, ["HX-Request"])
         return response

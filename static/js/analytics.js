@@ -126,4 +126,6 @@
   document.addEventListener("htmx:beforeHistorySave", destroyCharts);
   // The page's only HTMX swap is the analytics body (or Back's snapshot): redraw after it settles.
   document.addEventListener("htmx:afterSettle", render);
+  // Back after a history-cache miss fetches the page again and swaps it in without a settle event.
+  document.addEventListener("htmx:historyRestore", render);
 })();

@@ -7,7 +7,8 @@ agents; in company B one finished operation of every type and a few objects of e
 admin is the outsider). Then, for each role:
 
 - every pattern of the URL resolver (admin and API included) is requested with GET (outside
-  admin the first filling also with HEAD, and pages as an HTMX request too), its kwargs filled
+  admin the first filling also with HEAD, and pages as an HTMX request and as htmx's
+  history restore, which must get the whole page), its kwargs filled
   from the role's own company, then from the other company. No 5xx anywhere; another
   company's objects are never a 200, and a page that shows the role its own object answers
   another company's with 404. Someone not logged in sees only the public pages.
@@ -602,8 +603,10 @@ class Crawler:
         self.statuses = Counter()
         self.failures: list[str] = []
 
-    def get(self, path, *, method="get", htmx=False):
-        headers = {"HX-Request": "true"} if htmx else {}
+    def get(self, path, *, method="get", htmx=False, history_restore=False):
+        headers = {"HX-Request": "true"} if htmx or history_restore else {}
+        if history_restore:  # Back after htmx's history cache missed: htmx asks for the page again
+            headers["HX-History-Restore-Request"] = "true"
         response = getattr(self.client, method)(path, headers=headers)
         self.requests += 1
         self.statuses[response.status_code] += 1
@@ -649,12 +652,15 @@ def _crawl_route(crawler: Crawler, route: Route, *, own: Company, other: Company
     for index, values in enumerate((fillings(route, own, user=crawler.user) or [])[:limit]):
         path = _path(route, values)
         assert resolve(urlsplit(path).path).func is route.callback, f"{path} is not {route.pattern}"
-        response, _ = crawler.get(path)
+        response, body = crawler.get(path)
         own_ok |= response.status_code == 200
         if index == 0 and not route.is_admin:
             crawler.get(path, method="head")
             if not route.pattern.startswith("api/"):
                 crawler.get(path, htmx=True)
+                restored, restored_body = crawler.get(path, history_restore=True)
+                if b"<html" in body and b"<html" not in restored_body:
+                    problems.append(f"{path}: Back after a history-cache miss gets a fragment, not the page")
         if response.status_code == 405:  # POST only: the same answer whatever the object
             not_allowed = True
             break

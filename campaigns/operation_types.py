@@ -58,10 +58,16 @@ class AddToCampaign(LeadOperationType):
         return {
             lead.pk: Planned(ItemStatus.SKIPPED, plan.skip, lead.phone)
             if plan.skip
-            else Planned(ItemStatus.SUCCEEDED, "", lead.phone, f"Contact {plan.phone} of {campaign.name}")
+            else Planned(ItemStatus.SUCCEEDED, "", "", _added(plan.phone, campaign.name))
             for lead in records
             for plan in [plans[lead.pk]]
         }
+
+    def recorded_changes(self, operation, befores):
+        """The contact each lead became, as the preview said it."""
+        campaign_id = operation.parameters["campaign_id"]
+        name = Campaign.objects.filter(pk=campaign_id).values_list("name", flat=True).first() or f"#{campaign_id}"
+        return {pk: ("", _added(before["phone"], name)) for pk, before in befores.items() if before}
 
     def apply(self, records, ctx):
         campaign = from_leads.open_campaign_for_update(campaign_id=ctx.params["campaign_id"], location=ctx.location)
@@ -107,6 +113,10 @@ class AddToCampaign(LeadOperationType):
         if operation.undo_of_id:
             return {}
         return from_leads.contact_notes(campaign_id=operation.parameters["campaign_id"], lead_ids=object_ids)
+
+
+def _added(phone: str, campaign_name: str) -> str:
+    return f"Contact {phone} of {campaign_name}"
 
 
 def _refusal(campaign: Campaign | None) -> str:

@@ -248,7 +248,9 @@ def test_an_imported_contact_without_a_lead_writes_no_lead(running_campaign, t0,
     assert not LeadCall.objects.exists()
 
 
-def test_the_operation_page_shows_how_far_each_leads_contact_got(client_for, manager, make_campaign, leads, t0):
+def test_the_operation_page_shows_how_far_each_leads_contact_got(
+    client_for, api_for, manager, make_campaign, leads, t0
+):
     campaign = make_campaign(numbers=["+12125550101"])
     operation = factories.run_to_end(
         factories.make_operation(
@@ -263,6 +265,11 @@ def test_the_operation_page_shows_how_far_each_leads_contact_got(client_for, man
     assert operation.status == OperationStatus.COMPLETED
     notes = get_type("leads", "add_to_campaign").record_notes(operation, [leads["ann"].pk, leads["bob"].pk])
     assert notes == {leads["ann"].pk: "Pending", leads["bob"].pk: "Pending"}
+    items = api_for(manager).get(f"/api/v1/bulk-operations/{operation.pk}/items").json()["items"]
+    assert {item["object_id"]: (item["change"], item["note"]) for item in items} == {
+        leads["ann"].pk: (f"Contact +12125550121 of {campaign.name}", "Pending"),
+        leads["bob"].pk: (f"Contact +12125550122 of {campaign.name}", "Pending"),
+    }
     page = client_for(manager).get(reverse("operations:detail", args=[operation.pk])).content.decode()
     assert "Add to campaign" in page
 

@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from accounts.admin import EstimatedCountPaginator, HistoryAdminMixin, TenantScopedAdmin
+from operations import results
 from operations.models import FINAL_STATUSES, BulkOperation, BulkOperationItem
 from operations.registry import get_type
 
@@ -108,7 +109,24 @@ class BulkOperationItemAdmin(HistoryAdminMixin, TenantScopedAdmin):
     list_filter = ["status"]
     search_fields = ["=object_id", "=operation__id"]
     list_select_related = ["operation"]
-    readonly_fields = ["operation", "object_id", "status", "error_message", "before", "processed_at"]
+    readonly_fields = [
+        "operation",
+        "object_id",
+        "record",
+        "status",
+        "what_changed",
+        "error_message",
+        "before",
+        "processed_at",
+    ]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     ordering = ["-id"]
+
+    @admin.display(description="Record")
+    def record(self, item):
+        return results.readable(item.operation, [item], notes=False)[0].label or "—"
+
+    @admin.display(description="Change")
+    def what_changed(self, item):
+        return results.readable(item.operation, [item], notes=False)[0].change or "—"

@@ -134,6 +134,22 @@ def test_lead_rows_read_as_names_and_stage_changes(client_for, api_for, manager,
     assert "New → Qualified" in page
 
 
+def test_the_item_admin_names_the_record_and_its_change(client_for, manager, location):
+    from django.contrib.auth.models import Permission
+
+    from accounts.models import Role
+
+    lead = factories.make_lead(location, first_name="Ana", last_name="Ruiz", stage="new")
+    operation = _run(manager, location, "leads", "change_stage", [lead], {"stage": "won"})
+    staff = factories.make_user("staffer", location=location, role=Role.ADMIN, is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_bulkoperationitem"))
+
+    item = operation.items.get()
+    page = client_for(staff).get(reverse("admin:operations_bulkoperationitem_change", args=[item.pk]))
+    assert page.status_code == 200
+    assert "Ana Ruiz" in page.content.decode() and "New → Won" in page.content.decode()
+
+
 def test_ticket_rows_name_the_ticket_and_its_assignee_change(api_for, manager, location, agent, other_agent):
     ticket = factories.make_ticket(location, subject="Printer on fire", assignee=agent)
     operation = _run(manager, location, "tickets", "assign", [ticket], {"agent_id": other_agent.pk})

@@ -21,6 +21,7 @@ from accounts.models import Location, Membership, Role, Team
 from agents.models import Agent, Availability
 from demo import data as demo_data
 from leads.models import Lead, Tag
+from leads.starter_templates import add_starter_templates
 from tickets.models import Comment, Ticket
 
 BATCH_SIZE = 5_000
@@ -56,6 +57,8 @@ def seed_demo(
         other_agent, _ = Agent.objects.get_or_create(location=other, user=users["outsider"])
         demo_tags = _tags(demo, demo_data.DEMO_TAGS)
         other_tags = _tags(other, demo_data.DEMO_TAGS[:2])
+        for location in (demo, other):
+            add_starter_templates(location)
     report.seconds["setup"] = time.monotonic() - started
 
     started = time.monotonic()

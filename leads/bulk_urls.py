@@ -18,5 +18,6 @@ urlpatterns = [
     path("sms-count/", bulk_views.sms_count, name="sms_count"),
     path("templates/new/", bulk_views.template_edit, name="template_create"),
     path("templates/<int:pk>/", bulk_views.template_edit, name="template_edit"),
+    path("templates/<int:pk>/delete/", bulk_views.template_delete, name="template_delete"),
     path("templates/<int:pk>/preview/", bulk_views.template_preview, name="template_preview"),
 ]

@@ -12,7 +12,10 @@ from accounts.policy import Action
 from leads import exporting, messaging, services, sms_segments
 from leads.bulk_forms import MessageTemplateForm
 from leads.models import Lead, MessageTemplate, TemplateCategory
-from operations.models import BulkOperation
+from operations.models import BulkOperation, OperationStatus
+
+# Operations that have not run yet: after the delete they still send the text they stored.
+UNSENT = (OperationStatus.DRAFT, OperationStatus.SCHEDULED, OperationStatus.PENDING, OperationStatus.IN_PROGRESS)
 
 
 def _location_or_404(request):
@@ -93,6 +96,25 @@ def template_edit(request, pk=None):
             "can_edit": can_edit,
         },
         status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def template_delete(request, pk):
+    """GET: what deleting means (the operations that used it keep their text); POST: delete."""
+    location = _location_or_404(request)
+    template = _template_or_404(request, pk)
+    if not policy.allows(request.user, Action.TEMPLATE_EDIT, location):
+        raise PermissionDenied(policy.refusal(Action.TEMPLATE_EDIT))
+    if request.method == "POST":
+        template.delete()
+        messages.success(request, f"Template “{template.name}” deleted.")
+        return redirect("lead_bulk:templates")
+    used_by = services.operations_using_template(template)
+    return render(
+        request,
+        "leads/templates_delete.html",
+        {"template": template, "used_by": used_by.count(), "unsent": used_by.filter(status__in=UNSENT).count()},
     )
 
 

@@ -119,6 +119,10 @@ class MessageLeads(LeadOperationType):
     def apply(self, records, ctx):
         outcomes, messages = {}, []
         plans = self._plans(records, ctx)
+        # The template may be deleted since: the operation sends the text it stored, linked to nothing.
+        template_id = ctx.params.get("template_id")
+        if template_id and not MessageTemplate.objects.filter(pk=template_id).exists():
+            template_id = None
         for lead in records:
             plan, address, held_until = plans[lead.pk]
             queued = plan.status == ItemStatus.SUCCEEDED
@@ -126,7 +130,7 @@ class MessageLeads(LeadOperationType):
                 Message(
                     operation=ctx.operation,
                     lead=lead,
-                    template_id=ctx.params.get("template_id"),
+                    template_id=template_id,
                     channel=ctx.params["channel"],
                     to=address,
                     subject=messaging.render(ctx.params.get("subject", ""), lead) if queued else "",
@@ -140,8 +144,8 @@ class MessageLeads(LeadOperationType):
         # Unique (operation, lead): a re-run can never create a second message for a lead.
         Message.objects.bulk_create(messages, ignore_conflicts=True)
         queued = sum(1 for m in messages if m.status == MessageStatus.QUEUED)
-        if ctx.params.get("template_id") and queued:
-            services.note_template_use(template_id=ctx.params["template_id"], count=queued)
+        if template_id and queued:
+            services.note_template_use(template_id=template_id, count=queued)
         if queued:
             operation_id = str(ctx.operation.pk)
             transaction.on_commit(lambda: _enqueue_outbox(operation_id))

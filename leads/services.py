@@ -108,6 +108,19 @@ def save_template(*, template: MessageTemplate, user=None) -> MessageTemplate:
     return template
 
 
+def operations_using_template(template: MessageTemplate):
+    """The message operations made with this template: each stored the template's text in its
+    parameters, so they keep it (and send it) when the template is deleted."""
+    from operations.models import BulkOperation
+
+    return BulkOperation.objects.filter(
+        location_id=template.location_id,
+        target="leads",
+        operation_type="message",
+        parameters__template_id=template.pk,
+    )
+
+
 def create_lead_operation(
     *,
     user,

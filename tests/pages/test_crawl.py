@@ -446,6 +446,7 @@ PK_MODELS = {
     "agents:ticket-assignments": Ticket,
     "leads.bulk_views.template_edit": MessageTemplate,
     "leads.bulk_views.template_preview": MessageTemplate,
+    "leads.bulk_views.template_delete": MessageTemplate,
 }
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
 from accounts import policy
@@ -41,11 +42,12 @@ FIELDS = {
     "do_not_contact": "do_not_contact",
     "last_contacted_at": "last_contacted_at",
     "created_at": "created_at",
+    "tags": "tag_names",  # annotated by _values: the lead's tag names, sorted, ", "-separated
 }
 NON_TEXT_FIELDS = {"id", "budget", "score", "do_not_contact", "last_contacted_at", "created_at"}
 FORMULA_STARTS = "".join(FORMULA_PREFIXES)
 ROWS_KEY = "export_rows"  # in the operation's metadata: the rows the file holds
-DEFAULT_FIELDS = ("id", "first_name", "last_name", "email", "phone", "stage", "score", "classification")
+DEFAULT_FIELDS = ("id", "first_name", "last_name", "email", "phone", "stage", "score", "classification", "tags")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
@@ -69,10 +71,32 @@ def _cell(value):
     return neutralize_formula(value) if isinstance(value, str) else value
 
 
+def _tag_names() -> RawSQL:
+    """The lead's tag names in one cell, sorted, separated as lead import splits them (", ")."""
+    lead, tag = Lead._meta, Lead.tags.field.related_model._meta
+    through = Lead.tags.through._meta.db_table
+    quote = connection.ops.quote_name
+    names = (
+        f"SELECT t.name FROM {quote(tag.db_table)} t JOIN {quote(through)} lt ON lt.tag_id = t.id "
+        f"WHERE lt.lead_id = {quote(lead.db_table)}.id"
+    )
+    if connection.vendor == "postgresql":
+        sql = f"SELECT string_agg(t.name, ', ' ORDER BY t.name) FROM ({names}) t"
+    else:
+        sql = f"SELECT group_concat(name, ', ') FROM ({names} ORDER BY t.name)"
+    return RawSQL(sql, (), output_field=CharField())  # noqa: S611 (only table names from the models)
+
+
+def _values(queryset: QuerySet, fields: list[str]) -> QuerySet:
+    """The export's columns of every lead, in id order."""
+    if "tags" in fields:
+        queryset = queryset.annotate(tag_names=_tag_names())
+    return queryset.order_by("pk").values_list(*[FIELDS[name] for name in fields])
+
+
 def rows(queryset: QuerySet, fields: list[str]) -> Iterator[tuple]:
     """The fields of every lead, in id order, fetched in chunks (a server-side cursor on PostgreSQL)."""
-    paths = [FIELDS[name] for name in fields]
-    values = queryset.order_by("pk").values_list(*paths)
+    values = _values(queryset, fields)
     chunk = conf.export_chunk_size()
     if connection.vendor != "postgresql":
         yield from values.iterator(chunk_size=chunk)
@@ -135,8 +159,7 @@ def write_xlsx(path: Path, fields: list[str], records: Iterable[tuple]) -> int:
 
 def copy_csv(queryset: QuerySet, fields: list[str], path: Path) -> None:
     """PostgreSQL: COPY the rows straight to the file, neutralising formula cells in SQL."""
-    paths = [FIELDS[name] for name in fields]
-    sql, params = queryset.order_by("pk").values_list(*paths).query.sql_with_params()
+    sql, params = _values(queryset, fields).query.sql_with_params()
     quote = connection.ops.quote_name
     starts = ", ".join(f"chr({ord(c)})" for c in FORMULA_STARTS)
     columns = []

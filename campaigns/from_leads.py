@@ -12,7 +12,16 @@ from django.db.models import F, Q
 from campaigns.do_not_call import REASON as ON_THE_LIST
 from campaigns.do_not_call import blocked_numbers
 from campaigns.importing import normalize_number
-from campaigns.models import Call, CallStatus, Campaign, CampaignContact, CampaignState, ContactStatus
+from campaigns.models import (
+    Call,
+    CallingSettings,
+    CallStatus,
+    Campaign,
+    CampaignContact,
+    CampaignState,
+    ContactStatus,
+)
+from campaigns.services import settings_snapshot
 from leads import services as lead_services
 
 # Campaigns that still take contacts: not completed, not failed.
@@ -51,9 +60,11 @@ def plan(*, campaign: Campaign, leads: list) -> dict[int, Plan]:
             plans[lead.pk] = Plan("", NO_PHONE)
     blocked = blocked_numbers(location_id=campaign.location_id, phones=numbers.values())
     linked, taken = set(), set()
-    existing = CampaignContact.objects.filter(campaign=campaign).filter(
-        Q(lead_id__in=list(numbers)) | Q(phone__in=list(numbers.values()))
-    )
+    existing = CampaignContact.objects.none()
+    if campaign.pk is not None:  # a draft still to be made has no contacts
+        existing = CampaignContact.objects.filter(campaign=campaign).filter(
+            Q(lead_id__in=list(numbers)) | Q(phone__in=list(numbers.values()))
+        )
     for lead_id, phone in existing.values_list("lead_id", "phone"):
         linked.add(lead_id)
         taken.add(phone)
@@ -76,6 +87,47 @@ def plan(*, campaign: Campaign, leads: list) -> dict[int, Plan]:
 def open_campaign_for_update(*, campaign_id: int, location) -> Campaign | None:
     """The company's campaign under its row lock (a dialer finishing it waits, or has finished it)."""
     return Campaign.objects.select_for_update().filter(pk=campaign_id, location=location).first()
+
+
+def new_draft(*, location, name: str) -> Campaign:
+    """A draft campaign as add_to_campaign makes one (unsaved): the company's zone and region, defaults else."""
+    campaign = Campaign(
+        location=location,
+        name=name[:200],
+        timezone=location.timezone or "UTC",
+        default_region=CallingSettings.region_for(location.pk),
+    )
+    campaign.settings_snapshot = settings_snapshot(campaign)
+    return campaign
+
+
+def _draft_key(operation) -> str:
+    """The one-time key of the draft an operation makes; its retries and its undo share their origin's."""
+    origin = operation.undo_of or operation
+    while origin.retry_of_id:
+        origin = origin.retry_of
+    return f"add_to_campaign:{origin.pk}"
+
+
+def made_draft_id(*, operation) -> int | None:
+    """The id of the draft campaign the operation made (None before its first chunk)."""
+    drafts = Campaign.objects.filter(location=operation.location, idempotency_key=_draft_key(operation))
+    return drafts.values_list("pk", flat=True).first()
+
+
+def draft_for_update(*, operation, create_named: str = "") -> Campaign | None:
+    """The draft campaign the operation made, under its row lock; made now when `create_named` is given.
+
+    Made inside the operation's chunk: a worker that dies rolls it back with the chunk, and the
+    operation's lock serialises its chunks, so each operation makes one draft at most.
+    """
+    key = _draft_key(operation)
+    found = Campaign.objects.select_for_update().filter(location=operation.location, idempotency_key=key).first()
+    if found is None and create_named:
+        found = new_draft(location=operation.location, name=create_named)
+        found.created_by, found.idempotency_key = operation.created_by, key
+        found.save()
+    return found
 
 
 def add_leads(*, campaign: Campaign, leads: list, plans: dict[int, Plan]) -> dict[int, CampaignContact]:

@@ -18,9 +18,18 @@ from operations.registry import Outcome, Planned, register
 class AddToCampaignParams(serializers.Serializer):
     campaign_id = serializers.PrimaryKeyRelatedField(
         queryset=Campaign.objects.filter(state__in=from_leads.OPEN_STATES),
+        allow_null=True,
+        default=None,
         label="Campaign",
         help_text="A campaign of this company that has not finished (draft, pending, running or paused)",
         error_messages={"does_not_exist": "No such campaign in this company, or it has finished."},
+    )
+    new_campaign_name = serializers.CharField(
+        max_length=200,
+        allow_blank=True,
+        default="",
+        label="Or a new draft campaign",
+        help_text="Its name: a draft campaign with the company's defaults is made for these leads",
     )
 
     def __init__(self, *args, **kwargs):
@@ -29,6 +38,12 @@ class AddToCampaignParams(serializers.Serializer):
             self.fields["campaign_id"].queryset = Campaign.objects.filter(
                 location=self.context["location"], state__in=from_leads.OPEN_STATES
             )
+
+    def validate(self, data):
+        data["new_campaign_name"] = data.get("new_campaign_name", "").strip()
+        if (data.get("campaign_id") is None) == (not data["new_campaign_name"]):
+            raise serializers.ValidationError({"campaign_id": ["Choose a campaign, or name a new draft campaign."]})
+        return data
 
 
 @register
@@ -46,12 +61,17 @@ class AddToCampaign(LeadOperationType):
     record_note_label = "Call"
 
     def question(self, records, params):
+        if params.get("new_campaign_name"):
+            return f"Add {records} to a new draft campaign “{params['new_campaign_name']}”?"
         chosen = params.get("campaign_id")  # the form's cleaned campaign, or its id
         name = Campaign.objects.filter(pk=getattr(chosen, "pk", chosen)).values_list("name", flat=True).first()
         return f"Add {records} to the campaign “{name}”?" if name else ""
 
     def preview(self, records, ctx):
-        campaign = Campaign.objects.filter(pk=ctx.params["campaign_id"], location=ctx.location).first()
+        if ctx.params.get("new_campaign_name"):
+            campaign = from_leads.new_draft(location=ctx.location, name=ctx.params["new_campaign_name"])
+        else:
+            campaign = Campaign.objects.filter(pk=ctx.params["campaign_id"], location=ctx.location).first()
         if campaign is None:
             return {lead.pk: Planned(ItemStatus.FAILED, "The campaign no longer exists") for lead in records}
         plans = from_leads.plan(campaign=campaign, leads=records)
@@ -65,12 +85,14 @@ class AddToCampaign(LeadOperationType):
 
     def recorded_changes(self, operation, befores):
         """The contact each lead became, as the preview said it."""
-        campaign_id = operation.parameters["campaign_id"]
-        name = Campaign.objects.filter(pk=campaign_id).values_list("name", flat=True).first() or f"#{campaign_id}"
+        campaign_id = operation.parameters.get("campaign_id")
+        name = operation.parameters.get("new_campaign_name") or (
+            Campaign.objects.filter(pk=campaign_id).values_list("name", flat=True).first() or f"#{campaign_id}"
+        )
         return {pk: ("", _added(before["phone"], name)) for pk, before in befores.items() if before}
 
     def apply(self, records, ctx):
-        campaign = from_leads.open_campaign_for_update(campaign_id=ctx.params["campaign_id"], location=ctx.location)
+        campaign = _campaign_for_update(ctx, create=True)
         refused = _refusal(campaign)
         if refused:
             return {lead.pk: Outcome(ItemStatus.FAILED, refused) for lead in records}
@@ -88,7 +110,7 @@ class AddToCampaign(LeadOperationType):
         }
 
     def undo(self, records, befores, ctx):
-        campaign = from_leads.open_campaign_for_update(campaign_id=ctx.params["campaign_id"], location=ctx.location)
+        campaign = _campaign_for_update(ctx, create=False)
         if campaign is None:
             return {lead.pk: Outcome(ItemStatus.SKIPPED, "The campaign no longer exists") for lead in records}
         contact_ids = {lead.pk: (befores.get(lead.pk) or {}).get("contact_id") for lead in records}
@@ -112,7 +134,18 @@ class AddToCampaign(LeadOperationType):
         """Each lead's contact in the campaign: pending, calling, or how its calls ended."""
         if operation.undo_of_id:
             return {}
-        return from_leads.contact_notes(campaign_id=operation.parameters["campaign_id"], lead_ids=object_ids)
+        campaign_id = operation.parameters.get("campaign_id")
+        if campaign_id is None:  # the draft it made, if it made it yet
+            campaign_id = from_leads.made_draft_id(operation=operation)
+        return from_leads.contact_notes(campaign_id=campaign_id, lead_ids=object_ids) if campaign_id else {}
+
+
+def _campaign_for_update(ctx, *, create: bool) -> Campaign | None:
+    """The chosen campaign, or the new draft the operation (or the one it undoes) made; made now if asked."""
+    if ctx.params.get("campaign_id") is not None:
+        return from_leads.open_campaign_for_update(campaign_id=ctx.params["campaign_id"], location=ctx.location)
+    name = ctx.params["new_campaign_name"] if create else ""
+    return from_leads.draft_for_update(operation=ctx.operation, create_named=name)
 
 
 def _added(phone: str, campaign_name: str) -> str:

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from campaigns import dialer, services
-from campaigns.models import Call, CampaignContact, CampaignState, ContactStatus, DoNotCallEntry
+from campaigns.models import Call, Campaign, CampaignContact, CampaignState, ContactStatus, DoNotCallEntry
 from leads.models import LeadCall
 from operations import engine
 from operations.models import BulkOperation, OperationStatus
@@ -300,3 +300,56 @@ def test_leads_added_to_a_running_campaign_are_dialled_unless_marked_do_not_cont
     campaign.refresh_from_db()
     assert (campaign.state, campaign.total_contacts) == (CampaignState.COMPLETED, 3)
     assert LeadCall.objects.get().lead_id == leads["ann"].pk
+
+
+def test_a_new_draft_campaign_is_made_once_for_the_leads_and_undo_takes_them_back(
+    api_for, client_for, manager, location, leads, settings, error_fields
+):
+    location.timezone = "America/Chicago"
+    location.save(update_fields=["timezone"])
+    api = api_for(manager)
+    for bad in ({}, {"campaign_id": None, "new_campaign_name": "  "}):
+        response = api.post(
+            "/api/v1/bulk-operations",
+            {"target": "leads", "operation_type": "add_to_campaign", "parameters": bad, "ids": [leads["ann"].pk]},
+            format="json",
+        )
+        assert response.status_code == 400 and error_fields(response) == {"campaign_id"}
+
+    form = {
+        "operation_type": "add_to_campaign",
+        "method": "ids",
+        "pasted_ids": " ".join(str(lead.pk) for lead in leads.values()),
+        "params-new_campaign_name": "Fresh leads",
+    }
+    preview = client_for(manager).post(reverse("operations:builder-preview", args=["leads"]), form)
+    assert preview.context["preview"].counts == {"succeeded": 3, "skipped": 5, "failed": 0}
+    assert "Add 8 leads to a new draft campaign “Fresh leads”?" in preview.content.decode()
+    assert not Campaign.objects.filter(name="Fresh leads").exists()  # a preview makes nothing
+
+    settings.BULK_CHUNK_SIZE = 2  # several chunks, one campaign
+    response = api.post(
+        "/api/v1/bulk-operations",
+        {
+            "target": "leads",
+            "operation_type": "add_to_campaign",
+            "parameters": {"new_campaign_name": "Fresh leads"},
+            "ids": [lead.pk for lead in leads.values()],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    operation = factories.run_to_end(BulkOperation.objects.get(pk=response.json()["operation_id"]))
+    campaign = Campaign.objects.get(name="Fresh leads")
+    assert (campaign.state, campaign.location, campaign.created_by, campaign.timezone) == (
+        CampaignState.DRAFT, location, manager, "America/Chicago",
+    )  # fmt: skip
+    assert sorted(campaign.contacts.values_list("phone", flat=True)) == ["+12125550101", "+12125550121", "+12125550122"]
+    assert (operation.successful, campaign.total_contacts) == (3, 3)
+    assert get_type("leads", "add_to_campaign").record_notes(operation, [leads["ann"].pk]) == {
+        leads["ann"].pk: "Pending"
+    }
+
+    undo = factories.run_to_end(engine.undo_operation(operation=operation, user=manager))
+    assert undo.successful == 3 and not campaign.contacts.exists()
+    assert Campaign.objects.filter(name="Fresh leads").count() == 1

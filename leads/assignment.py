@@ -8,6 +8,7 @@ when, from, to, why, strategy, operation) in the same transaction.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -154,6 +155,40 @@ def place_leads(
     operation=None,
 ) -> dict[int, Outcome]:
     """Place already-locked leads with a strategy; the core of bulk assign and the engine type."""
+    plan = _plan_placements(
+        leads=leads,
+        location=location,
+        strategy=strategy,
+        agent_id=agent_id,
+        team_id=team_id,
+        include_assigned=include_assigned,
+        lock=True,
+    )
+    if plan.chooser is not None:
+        plan.chooser.done()
+    _write(plan.placed, user=user, reason=reason, strategy=strategy, operation=operation)
+    return plan.outcomes
+
+
+@dataclass
+class _Placements:
+    outcomes: dict[int, Outcome]
+    placed: dict[int, list[Lead]] = field(default_factory=dict)  # agent id -> the leads it gets
+    chooser: "_Chooser | None" = None
+
+
+def _plan_placements(
+    *,
+    leads: list[Lead],
+    location,
+    strategy: str,
+    agent_id: int | None,
+    team_id: int | None,
+    include_assigned: bool,
+    lock: bool,
+) -> _Placements:
+    """Which agent gets each lead, as the strategy picks within capacity. With lock (running), the
+    agents and the round-robin pointer are locked; without (the preview), only read, nothing written."""
     outcomes: dict[int, Outcome] = {}
     todo = []
     names = _names({lead.owner_id for lead in leads if lead.owner_id is not None and not include_assigned})
@@ -163,24 +198,31 @@ def place_leads(
         else:
             todo.append(lead)
     if not todo:
-        return outcomes
+        return _Placements(outcomes)
+
+    def fetch(agent_ids) -> list[Agent]:
+        if lock:
+            return lock_agents(agent_ids)
+        return list(Agent.objects.filter(pk__in=list(agent_ids)).select_related("user").order_by("pk"))
 
     # The previous owners are locked too: the audit rows reference them, and that foreign key
     # check must not wait for an agent another assigner holds (a deadlock).
     owners = {lead.owner_id for lead in todo} - {None}
     if strategy == Strategy.MANUAL:
-        locked = lock_agents(owners | ({agent_id} if agent_id else set()))
+        locked = fetch(owners | ({agent_id} if agent_id else set()))
         agents = [a for a in locked if a.pk == agent_id and a.location_id == location.pk]
         if not agents:
-            return outcomes | {lead.pk: Outcome(ItemStatus.FAILED, "No such agent in this location") for lead in todo}
+            return _Placements(
+                outcomes | {lead.pk: Outcome(ItemStatus.FAILED, "No such agent in this location") for lead in todo}
+            )
         if agents[0].availability not in DIRECT_AVAILABILITIES:
             message = unavailable_message(agents[0])
-            return outcomes | {lead.pk: Outcome(ItemStatus.FAILED, message) for lead in todo}
+            return _Placements(outcomes | {lead.pk: Outcome(ItemStatus.FAILED, message) for lead in todo})
     else:
         eligible = Agent.objects.filter(location=location, availability__in=AUTOMATIC_AVAILABILITIES)
         if team_id is not None:
             eligible = eligible.filter(team_id=team_id)
-        locked = lock_agents(owners | set(eligible.values_list("pk", flat=True)))
+        locked = fetch(owners | set(eligible.values_list("pk", flat=True)))
         # Re-checked on the locked (current) rows: availability may have changed meanwhile.
         agents = [
             a
@@ -190,10 +232,10 @@ def place_leads(
             and (team_id is None or a.team_id == team_id)
         ]
         if not agents:
-            return outcomes | {lead.pk: Outcome(ItemStatus.FAILED, NO_AGENTS) for lead in todo}
+            return _Placements(outcomes | {lead.pk: Outcome(ItemStatus.FAILED, NO_AGENTS) for lead in todo})
 
     room = Room(loads_for(a.pk for a in locked))
-    choose = _chooser(strategy, agents, room, location=location, team_id=team_id)
+    choose = _chooser(strategy, agents, room, location=location, team_id=team_id, lock=lock)
     placed: dict[int, list[Lead]] = defaultdict(list)
     for lead in todo:
         chosen = choose(exclude=lead.owner_id)
@@ -212,9 +254,7 @@ def place_leads(
                 room.release(lead.owner_id, kind="leads")
         placed[chosen].append(lead)
         outcomes[lead.pk] = Outcome(ItemStatus.SUCCEEDED, before={"owner_id": lead.owner_id})
-    choose.done()
-    _write(placed, user=user, reason=reason, strategy=strategy, operation=operation)
-    return outcomes
+    return _Placements(outcomes, placed, choose)
 
 
 def _write(placed: dict[int, list[Lead]], *, user, reason: str, strategy: str, operation=None) -> None:
@@ -299,12 +339,22 @@ class _PerformanceBased(_Chooser):
 
 
 class _RoundRobin(_Chooser):
-    """The next agent after the pointer, in pk order, skipping the full ones."""
+    """The next agent after the pointer, in pk order, skipping the full ones (without lock, the
+    preview's: the pointer is only read, and done() writes nothing)."""
 
-    def __init__(self, agents, room, *, location, team_id):
+    def __init__(self, agents, room, *, location, team_id, lock: bool = True):
         super().__init__(agents, room)
-        self.pointer = _lock_pointer(location, "all" if team_id is None else f"team:{team_id}")
-        self.last = self.pointer.last_agent_id
+        scope = "all" if team_id is None else f"team:{team_id}"
+        if lock:
+            self.pointer = _lock_pointer(location, scope)
+            self.last = self.pointer.last_agent_id
+        else:
+            self.pointer = None
+            self.last = (
+                RoundRobinPointer.objects.filter(location=location, scope=scope)
+                .values_list("last_agent_id", flat=True)
+                .first()
+            )
         self.changed = False
 
     def pick(self, candidates):
@@ -314,14 +364,14 @@ class _RoundRobin(_Chooser):
         return chosen
 
     def done(self):
-        if self.changed:
+        if self.changed and self.pointer is not None:
             self.pointer.last_agent_id = self.last
             self.pointer.save(update_fields=["last_agent", "updated_at"])
 
 
-def _chooser(strategy: str, agents: list[Agent], room: Room, *, location, team_id) -> _Chooser:
+def _chooser(strategy: str, agents: list[Agent], room: Room, *, location, team_id, lock: bool = True) -> _Chooser:
     if strategy == Strategy.ROUND_ROBIN:
-        return _RoundRobin(agents, room, location=location, team_id=team_id)
+        return _RoundRobin(agents, room, location=location, team_id=team_id, lock=lock)
     if strategy == Strategy.CAPACITY_BASED:
         return _CapacityBased(agents, room)
     if strategy == Strategy.PERFORMANCE_BASED:
@@ -446,20 +496,27 @@ def undo_operation(records: list[Lead], befores: dict[int, dict], ctx) -> dict[i
 
 
 def preview_operation(records: list[Lead], ctx) -> dict[int, tuple[str, str, str, str]]:
-    """(status, reason, before, after) per lead, without writing or locking.
+    """(status, reason, before, after) per lead: the agent each lead would get, as the strategy picks
+    them now (within capacity, the round-robin rotation where it stands); reads only, locks nothing.
 
-    Capacity is decided when the operation runs; leads no agent can take then fail.
+    The run decides again with the agents locked: loads may change meanwhile.
     """
     params = ctx.params
-    strategy = params.get("strategy") or Strategy.MANUAL
-    include_assigned = params.get("include_assigned", not params.get("strategy"))
-    names = _names({lead.owner_id for lead in records if lead.owner_id} | {params.get("agent_id")} - {None})
-    after = names[params["agent_id"]] if strategy == Strategy.MANUAL else Strategy(strategy).label.lower()
+    plan = _plan_placements(
+        leads=records,
+        location=ctx.location,
+        strategy=params.get("strategy") or Strategy.MANUAL,
+        agent_id=params.get("agent_id"),
+        team_id=params.get("team_id"),
+        include_assigned=params.get("include_assigned", not params.get("strategy")),
+        lock=False,
+    )
+    gets = {lead.pk: agent_id for agent_id, leads in plan.placed.items() for lead in leads}
+    names = _names({lead.owner_id for lead in records if lead.owner_id} | set(plan.placed))
     plans = {}
     for lead in records:
         before = names[lead.owner_id] if lead.owner_id else "unassigned"
-        if lead.owner_id is not None and (not include_assigned or lead.owner_id == params.get("agent_id")):
-            plans[lead.pk] = (ItemStatus.SKIPPED, f"Already assigned to {before}", before, before)
-        else:
-            plans[lead.pk] = (ItemStatus.SUCCEEDED, "", before, f"{after} (within capacity)")
+        outcome = plan.outcomes[lead.pk]
+        after = names[gets[lead.pk]] if lead.pk in gets else before
+        plans[lead.pk] = (outcome.status, outcome.error, before, after)
     return plans

@@ -7,7 +7,9 @@ from django.urls import reverse
 from accounts.models import Team
 from agents.models import Agent
 from leads import messaging
+from leads.assignment import Strategy
 from leads.models import Channel, MessageTemplate
+from operations.errors import InvalidInput
 from operations.params_forms import ParamsForm
 
 # The parameter forms two lead types declare (form_class) for a richer widget than the generated one.
@@ -42,12 +44,34 @@ class MessageForm(ParamsForm):
 
 
 class AssignForm(ParamsForm):
-    """An agent or a team, chosen by name, where the API takes agent_id or team_id."""
+    """One agent, a team, or one of seed 004's strategies, chosen by name, in the shape the API takes:
+    agent_id, team_id, or strategy (with team_id scoping it and include_assigned). Checked by the
+    type's own Params, as the API checks it, so the builder refuses what the API would."""
 
-    assign_to = forms.ChoiceField(choices=[("agent", "An agent"), ("team", "A team")], widget=forms.RadioSelect)
+    assign_to = forms.ChoiceField(
+        choices=[
+            ("agent", "One agent"),
+            ("team", "A team"),
+            (Strategy.ROUND_ROBIN.value, "Round robin: the next agent in turn with room"),
+            (Strategy.CAPACITY_BASED.value, "Capacity-based: the agent with the most room"),
+            (Strategy.PERFORMANCE_BASED.value, "Performance-based: the best performer with room"),
+        ],
+        widget=forms.RadioSelect,
+    )
     agent = forms.ModelChoiceField(queryset=Agent.objects.none(), required=False, empty_label="Nobody (unassign)")
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="No team")
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label="No team",
+        help_text="A team: the leads' team. A strategy: only this team's agents (none: every available agent).",
+    )
+    include_assigned = forms.BooleanField(
+        required=False, label="Also move leads that have an owner", help_text="Strategies only; else they are skipped"
+    )
     reason = forms.CharField(required=False, max_length=500)
+
+    # The type's parameter a field of this form gives.
+    FIELD_OF_PARAM = {"agent_id": "agent", "team_id": "team", "strategy": "assign_to"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,9 +80,29 @@ class AssignForm(ParamsForm):
 
     def params(self) -> dict:
         data = self.cleaned_data
-        if data["assign_to"] == "agent":
-            return {"agent_id": data["agent"].pk if data["agent"] else None, "reason": data["reason"]}
-        return {"team_id": data["team"].pk if data["team"] else None, "reason": data["reason"]}
+        choice, reason = data["assign_to"], data["reason"]
+        if choice == "agent":
+            return {"agent_id": data["agent"].pk if data["agent"] else None, "reason": reason}
+        if choice == "team":
+            return {"team_id": data["team"].pk if data["team"] else None, "reason": reason}
+        params = {"strategy": choice, "include_assigned": data["include_assigned"], "reason": reason}
+        if data["team"]:
+            params["team_id"] = data["team"].pk
+        return params
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                self.op_type.validate(self.params(), location=self.location, user=None)
+            except InvalidInput as exc:
+                self.add_operation_errors(exc)
+        return cleaned
+
+    def add_operation_errors(self, exc) -> None:
+        for error in exc.errors:
+            name = self.FIELD_OF_PARAM.get(error["field"] or "", error["field"])
+            self.add_error(name if name in self.fields else None, error["message"])
 
 
 class MessageTemplateForm(forms.ModelForm):

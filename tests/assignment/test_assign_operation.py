@@ -69,7 +69,7 @@ def test_assign_operation_undo_gives_leads_back_within_capacity(location, manage
     assert LeadAssignment.objects.filter(operation=undo, strategy="undo").count() == 1
 
 
-def test_assign_operation_preview_describes_the_strategy(location, manager, make_agents):
+def test_assign_operation_preview_names_the_agent_the_strategy_picks(location, manager, make_agents):
     from leads.operation_types import AssignLeads
     from operations.registry import ExecutionContext
 
@@ -80,7 +80,7 @@ def test_assign_operation_preview_describes_the_strategy(location, manager, make
 
     plans = AssignLeads().preview([free, owned], ctx)
 
-    assert (plans[free.pk].status, plans[free.pk].after) == ("succeeded", "most remaining capacity (within capacity)")
+    assert (plans[free.pk].status, plans[free.pk].after) == ("succeeded", owner.display_name)
     assert plans[owned.pk].status == "skipped"
     assert Lead.objects.filter(owner__isnull=False).count() == 1
 

@@ -69,7 +69,7 @@ def test_round_robin_preview_takes_turns(client_for, manager, location, make_age
 
 def test_a_strategy_scoped_to_a_team_places_only_with_its_agents(client_for, manager, location, make_agents):
     team = Team.objects.create(location=location, name="North")
-    outside, inside = make_agents(2)
+    _outside, inside = make_agents(2)
     inside.team = team
     inside.save()
     leads = [make_lead(location) for _ in range(2)]

@@ -134,6 +134,21 @@ class Room:
             load.open_items[kind] = load.open_items.get(kind, 0) + delta
 
 
+def free_agent(*, location_id: int, busy) -> Agent | None:
+    """The least-loaded agent of a location who takes automatic work now and can be phoned, locked.
+
+    Available, with a phone, with room under their capacity (load read after the lock), and not in
+    `busy`: a queryset of agent ids, evaluated after the lock so that it sees every reservation
+    committed before (call in a transaction). None when nobody is free.
+    """
+    candidates = Agent.objects.filter(location_id=location_id, availability__in=AUTOMATIC_AVAILABILITIES)
+    agents = lock_agents(candidates.exclude(phone="").values_list("pk", flat=True))
+    taken = set(busy)
+    loads = loads_for(a.pk for a in agents if a.pk not in taken)
+    free = [a for a in agents if a.pk in loads and a.availability in AUTOMATIC_AVAILABILITIES and loads[a.pk].has_room]
+    return min(free, key=lambda a: (loads[a.pk].load, a.pk), default=None)
+
+
 def attach_metrics(agents) -> list[Agent]:
     """Set `.capacity` (AgentLoad) and `.performance` on each agent: three queries in all."""
     from agents.performance import performance_for

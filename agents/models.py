@@ -11,6 +11,23 @@ from django.db import models
 from accounts.models import Location, Team
 
 
+def validate_e164(value: str) -> None:
+    """A valid phone number written in E.164 (+14155550123)."""
+    import phonenumbers
+    from django.core.exceptions import ValidationError
+
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        number = None
+    if (
+        number is None
+        or not phonenumbers.is_valid_number(number)
+        or phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) != value
+    ):
+        raise ValidationError(f"{value!r} is not a valid number in E.164 (e.g. +14155550123).")
+
+
 class Availability(models.TextChoices):
     AVAILABLE = "available", "Available"
     BUSY = "busy", "Busy"
@@ -26,6 +43,9 @@ class Agent(models.Model):
     team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="agents")
     max_capacity = models.PositiveIntegerField(default=50, validators=[MinValueValidator(0)])
     availability = models.CharField(max_length=16, choices=Availability.choices, default=Availability.AVAILABLE)
+    phone = models.CharField(
+        max_length=20, blank=True, validators=[validate_e164], help_text="E.164; campaign calls are bridged to it"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -64,6 +64,7 @@ def create_from_upload(*, upload, settings: dict, user, idempotency_key: str = "
             max_concurrent_calls=settings["pacing"]["max_concurrent_calls"],
             business_hours=dict(settings["business_hours"]),
             retry_policy=dict(settings["retry_policy"]),
+            call=dict(settings["call"]),
             idempotency_key=idempotency_key,
         )
     except ContactFileError as exc:

@@ -10,6 +10,8 @@ urlpatterns = [
     *api_path("campaigns/preview", api.CampaignPreviewApi, "preview"),
     path("campaigns/webhooks/status", webhooks.status_callback, name="status-callback"),
     path("campaigns/webhooks/status/", webhooks.status_callback),
+    path("campaigns/webhooks/answered", webhooks.answered, name="answered"),
+    path("campaigns/webhooks/whisper", webhooks.whisper, name="whisper"),
     *api_path("campaigns", api.CampaignListApi, "list"),
     *api_path("campaigns/<int:campaign_id>", api.CampaignDetailApi, "detail"),
     *api_path("campaigns/<int:campaign_id>/contacts", api.CampaignContactsApi, "contacts"),

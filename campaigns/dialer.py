@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
-from campaigns import conf, do_not_call, from_leads
+from campaigns import call_modes, conf, do_not_call, from_leads
 from campaigns.do_not_call import blocked_numbers
 from campaigns.models import (
     CALL_STATUS_RANK,
@@ -28,13 +28,14 @@ from campaigns.models import (
     Call,
     CallEvent,
     CallingSettings,
+    CallMode,
+    CallOutcome,
     CallStatus,
     Campaign,
     CampaignContact,
     CampaignState,
     ContactStatus,
 )
-from outreach.conf import public_base_url
 from outreach.hours import CONTACT_WINDOW, contact_time_zones, contact_window_open, next_contact_window
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 CLAIM_BATCH = 25
 CLAIM_BATCHES = 40  # contacts deferred per dial attempt at most: CLAIM_BATCH * CLAIM_BATCHES
 LONG_WAIT_SECONDS = 120.0  # a dialer loop waits this long at most; the minute tick restarts it later
+AGENT_WAIT_SECONDS = 5.0  # connect mode with every agent busy: look again after this
 
 
 def worker_id() -> str:
@@ -168,11 +170,21 @@ def dial_next(*, campaign_id: int, now: datetime.datetime | None = None, backend
         calling = campaign.contacts.filter(status=ContactStatus.CALLING).count()
         if calling >= max(campaign.max_concurrent_calls, 1):
             return DialResult(None, 1.0, "lines busy")
+        agent = None
+        if campaign.call_mode == CallMode.CONNECT:
+            agent = call_modes.reserve_agent(campaign)
+            if agent is None:  # nobody to bridge an answer to: place no call, try again shortly
+                return DialResult(None, AGENT_WAIT_SECONDS, "no agent free")
         contact = claim_next_contact(campaign=campaign, now=now)
         if contact is None:
             return _nothing_due(campaign, now, calling)
         call = Call.objects.create(
-            campaign=campaign, contact=contact, attempt=contact.attempts, backend=backend.name, placed_by=worker_id()
+            campaign=campaign,
+            contact=contact,
+            attempt=contact.attempts,
+            backend=backend.name,
+            placed_by=worker_id(),
+            agent=agent,
         )
         CampaignContact.objects.filter(pk=contact.pk).update(current_call=call)
         Campaign.objects.filter(pk=campaign_id).update(
@@ -211,9 +223,7 @@ def _nothing_due(campaign: Campaign, now: datetime.datetime, calling: int) -> Di
 
 
 def status_callback_url(call: Call) -> str:
-    from django.urls import reverse
-
-    return f"{public_base_url()}{reverse('campaigns-api:status-callback')}?call_id={call.pk}"
+    return call_modes.webhook_url(call, "status-callback")
 
 
 def _placement_failed(*, call: Call, error: str, now: datetime.datetime) -> None:
@@ -304,15 +314,16 @@ def _finish_contact(*, call: Call, now: datetime.datetime) -> None:
         return  # the watchdog already released this contact; only the call record changes
     campaign = Campaign.objects.get(pk=call.campaign_id)
     counters = {}
-    contact.outcome = call.status
+    contact.outcome = call.outcome or call.status  # a machine's: voicemail_left or machine_hung_up
     contact.duration_seconds = call.duration_seconds
     contact.locked_until = None
-    if call.status == CallStatus.COMPLETED:
+    if call.status == CallStatus.COMPLETED and call.outcome != CallOutcome.MACHINE_HUNG_UP:
         contact.status = ContactStatus.COMPLETED
         counters["completed_contacts"] = F("completed_contacts") + 1
-        counters["answered_calls"] = F("answered_calls") + 1
-        counters["total_talk_seconds"] = F("total_talk_seconds") + (call.duration_seconds or 0)
-    elif call.status in campaign.retryable_outcomes and contact.attempts <= campaign.max_retries:
+        if not call.outcome:  # a person answered (a voicemail left is done, but nobody talked)
+            counters["answered_calls"] = F("answered_calls") + 1
+            counters["total_talk_seconds"] = F("total_talk_seconds") + (call.duration_seconds or 0)
+    elif contact.outcome in campaign.retryable_outcomes and contact.attempts <= campaign.max_retries:
         contact.status = ContactStatus.PENDING
         contact.next_attempt_at = now + retry_delay(campaign=campaign, attempts=contact.attempts)
     else:

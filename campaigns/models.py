@@ -38,6 +38,23 @@ def default_retryable_outcomes() -> list[str]:
     return ["no-answer", "busy", "failed"]
 
 
+class CallMode(models.TextChoices):
+    SCRIPT = "script", "Speak the agent's script"
+    CONNECT = "connect", "Connect to a free agent"
+
+
+class OnMachine(models.TextChoices):
+    VOICEMAIL = "voicemail", "Leave a voicemail message"
+    HANG_UP = "hang_up", "Hang up"
+
+
+class CallOutcome(models.TextChoices):
+    """What a call a machine answered came to (set when Twilio asks what to do on answer)."""
+
+    VOICEMAIL_LEFT = "voicemail_left", "Voicemail left"
+    MACHINE_HUNG_UP = "machine_hung_up", "Machine answered: hung up"
+
+
 class Campaign(models.Model):
     location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="campaigns")
     created_by = models.ForeignKey(
@@ -60,6 +77,14 @@ class Campaign(models.Model):
     max_retries = models.PositiveIntegerField(default=3)
     backoff_hours = models.JSONField(default=default_backoff_hours)
     retryable_outcomes = models.JSONField(default=default_retryable_outcomes)
+    # What an answered call does (campaigns.call_modes): speak the script, or bridge to a free agent.
+    call_mode = models.CharField(max_length=16, choices=CallMode.choices, default=CallMode.SCRIPT)
+    prompt_text = models.TextField(blank=True, help_text="The script spoken in script mode; {first_name} etc.")
+    voice = models.CharField(max_length=32, default="alice")
+    language = models.CharField(max_length=8, default="en-US")
+    machine_detection = models.BooleanField(default=False)
+    on_machine = models.CharField(max_length=16, choices=OnMachine.choices, default=OnMachine.HANG_UP)
+    voicemail_text = models.TextField(blank=True)
     settings_snapshot = models.JSONField(default=dict, blank=True)
     source_filename = models.CharField(max_length=255, blank=True)
     import_errors = models.JSONField(default=list, blank=True)
@@ -209,6 +234,10 @@ class Call(models.Model):
     # What the provider said when asked about a call whose final callback never came.
     provider_status = models.CharField(max_length=32, blank=True)
     provider_checked_at = models.DateTimeField(null=True, blank=True)
+    # Connect mode: the agent reserved for this call when it was placed (free again once it ends).
+    agent = models.ForeignKey("agents.Agent", on_delete=models.SET_NULL, null=True, blank=True, related_name="calls")
+    answered_by = models.CharField(max_length=32, blank=True)  # Twilio's AnsweredBy (machine detection)
+    outcome = models.CharField(max_length=20, choices=CallOutcome.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)

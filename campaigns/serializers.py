@@ -8,9 +8,29 @@ from rest_framework import serializers
 
 from accounts.selectors import default_location_for, locations_for
 from agents.selectors import agents_for
-from campaigns.models import Call, CallEvent, CallStatus, Campaign, CampaignContact, CampaignState, ContactStatus
+from campaigns.call_modes import LANGUAGES, VOICES, voice_language_error
+from campaigns.models import (
+    Call,
+    CallEvent,
+    CallMode,
+    CallOutcome,
+    CallStatus,
+    Campaign,
+    CampaignContact,
+    CampaignState,
+    ContactStatus,
+    OnMachine,
+)
+from leads.messaging import TemplateError
+from leads.messaging import validate as validate_template
 
-RETRYABLE_CHOICES = [CallStatus.NO_ANSWER, CallStatus.BUSY, CallStatus.FAILED, CallStatus.CANCELED]
+RETRYABLE_CHOICES = [
+    CallStatus.NO_ANSWER,
+    CallStatus.BUSY,
+    CallStatus.FAILED,
+    CallStatus.CANCELED,
+    CallOutcome.MACHINE_HUNG_UP,
+]
 
 
 class PacingSerializer(serializers.Serializer):
@@ -45,6 +65,45 @@ class RetryPolicySerializer(serializers.Serializer):
     )
 
 
+def _template(value: str) -> str:
+    try:
+        validate_template(value)
+    except TemplateError as exc:
+        raise serializers.ValidationError(str(exc)) from exc
+    return value
+
+
+class CallSettingsSerializer(serializers.Serializer):
+    """What an answered call does (campaigns.call_modes)."""
+
+    mode = serializers.ChoiceField(choices=CallMode.choices, default=CallMode.SCRIPT)
+    prompt_text = serializers.CharField(
+        max_length=2000,
+        allow_blank=True,
+        default="",
+        help_text="Script mode: spoken on answer; {first_name}, {last_name}, {email}, {phone}, {budget}, {location}",
+    )
+    voice = serializers.ChoiceField(choices=list(VOICES), default="alice")
+    language = serializers.ChoiceField(choices=list(LANGUAGES.items()), default="en-US")
+    machine_detection = serializers.BooleanField(default=False)
+    on_machine = serializers.ChoiceField(choices=OnMachine.choices, default=OnMachine.HANG_UP)
+    voicemail_text = serializers.CharField(max_length=1000, allow_blank=True, default="")
+
+    def validate_prompt_text(self, value):
+        return _template(value)
+
+    def validate_voicemail_text(self, value):
+        return _template(value)
+
+    def validate(self, attrs):
+        error = voice_language_error(attrs["voice"], attrs["language"])
+        if error:
+            raise serializers.ValidationError({"voice": error})
+        if attrs["machine_detection"] and attrs["on_machine"] == OnMachine.VOICEMAIL and not attrs["voicemail_text"]:
+            raise serializers.ValidationError({"voicemail_text": "Write the voicemail message to leave on a machine."})
+        return attrs
+
+
 class CampaignSettingsSerializer(serializers.Serializer):
     """The `settings` of a new campaign, in the seed's snapshot shape."""
 
@@ -57,12 +116,13 @@ class CampaignSettingsSerializer(serializers.Serializer):
     pacing = PacingSerializer()
     business_hours = BusinessHoursSerializer()
     retry_policy = RetryPolicySerializer()
+    call = CallSettingsSerializer()
 
     def to_internal_value(self, data):
         # An omitted group still gets its defaults, validated like a given one.
         if hasattr(data, "items"):
             data = {**data}
-            for group in ("pacing", "business_hours", "retry_policy"):
+            for group in ("pacing", "business_hours", "retry_policy", "call"):
                 data.setdefault(group, {})
         return super().to_internal_value(data)
 

@@ -16,6 +16,16 @@ from campaigns.models import TRANSITIONS, Campaign, CampaignContact, CampaignSta
 from campaigns.signals import send_campaign_completed
 
 CONTACT_BATCH = 2000
+# The settings' `call` group -> the campaign's fields (campaigns.call_modes reads them).
+CALL_SETTINGS = {
+    "mode": "call_mode",
+    "prompt_text": "prompt_text",
+    "voice": "voice",
+    "language": "language",
+    "machine_detection": "machine_detection",
+    "on_machine": "on_machine",
+    "voicemail_text": "voicemail_text",
+}
 
 
 class AlreadyCreated(Exception):
@@ -50,6 +60,7 @@ def create_campaign(
     max_concurrent_calls: int = 1,
     business_hours: dict | None = None,
     retry_policy: dict | None = None,
+    call: dict | None = None,
     idempotency_key: str = "",
 ) -> tuple[Campaign, ParseResult]:
     """Parse the file and create a draft campaign with its contacts (ContactFileError if unusable).
@@ -91,6 +102,8 @@ def create_campaign(
     for key in ("max_retries", "backoff_hours", "retryable_outcomes"):
         if key in retry_policy:
             setattr(campaign, key, retry_policy[key])
+    for key, value in (call or {}).items():
+        setattr(campaign, CALL_SETTINGS[key], value)
     campaign.settings_snapshot = settings_snapshot(campaign)
     campaign.idempotency_key = idempotency_key
     try:
@@ -146,7 +159,10 @@ def settings_snapshot(campaign: Campaign) -> dict:
     """The settings as the seed's snapshot: frozen at creation, shown and returned by the API."""
     agent = campaign.agent
     return {
-        "agent_snapshot": {"id": agent.pk, "name": agent.display_name} if agent else None,
+        "agent_snapshot": (
+            {"id": agent.pk, "name": agent.display_name, "prompt_text": campaign.prompt_text} if agent else None
+        ),
+        "call": {key: getattr(campaign, field) for key, field in CALL_SETTINGS.items()},
         "timezone": campaign.timezone,
         "scheduled_start_time": campaign.scheduled_start_time.isoformat() if campaign.scheduled_start_time else None,
         "default_region": campaign.default_region,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from campaigns import conf
+from campaigns import call_modes, conf
 from campaigns.models import Call, CallStatus
 from outreach import conf as outreach_conf
 
@@ -60,17 +60,21 @@ class TwilioBackend:
         from_number = outreach_conf.twilio_from_number()
         if not from_number:
             raise TelephonyError("TWILIO_FROM_NUMBER is not configured.")
-        agent = call.campaign.settings_snapshot.get("agent_snapshot") or {}
-        greeting = f"Hello, this is {agent.get('name') or 'a call'} from {call.campaign.location.name}."
+        extra = {}
+        machine_detection = call_modes.machine_detection_param(call.campaign)
+        if machine_detection:
+            extra["machine_detection"] = machine_detection
         try:
             created = self.client.calls.create(
                 to=to,
                 from_=from_number,
-                twiml=f"<Response><Say>{_xml_escape(greeting)}</Say></Response>",
+                url=call_modes.webhook_url(call, "answered"),  # what to do on answer: call_modes.answered
+                method="POST",
                 status_callback=callback_url,
                 status_callback_event=["initiated", "ringing", "answered", "completed"],
                 status_callback_method="POST",
                 time_limit=conf.call_time_limit_minutes() * 60,
+                **extra,
             )
         except TwilioException as exc:
             raise TelephonyError(str(exc)) from exc
@@ -103,10 +107,6 @@ def _int_or_none(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def _xml_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # Outcome mix of the simulator: roughly what outbound campaigns see.

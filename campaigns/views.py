@@ -18,8 +18,9 @@ from accounts import policy
 from accounts.policy import Action
 from campaigns import selectors, services
 from campaigns.api import create_from_upload, preview_of, validated_settings
+from campaigns.call_modes import LANGUAGES, VOICES
 from campaigns.dialer import calling_window
-from campaigns.models import CampaignState, ContactStatus
+from campaigns.models import CallMode, CampaignState, ContactStatus, OnMachine
 from campaigns.serializers import RETRYABLE_CHOICES
 from operations import form_keys
 from operations.errors import messages_for
@@ -102,6 +103,15 @@ def _settings_from_form(post, location) -> dict:
             "backoff_hours": backoff or [1],
             "retryable_outcomes": post.getlist("retryable_outcomes"),
         },
+        "call": {
+            "mode": post.get("call_mode") or CallMode.SCRIPT,
+            "prompt_text": post.get("prompt_text", ""),
+            "voice": post.get("voice") or "alice",
+            "language": post.get("language") or "en-US",
+            "machine_detection": post.get("machine_detection") == "on",
+            "on_machine": post.get("on_machine") or OnMachine.HANG_UP,
+            "voicemail_text": post.get("voicemail_text", ""),
+        },
     }
 
 
@@ -162,6 +172,10 @@ def campaign_create(request):
         "retryable_choices": RETRYABLE_CHOICES,
         "selected_days": [int(d) for d in form.getlist("days")] if form else [1, 2, 3, 4, 5],
         "selected_outcomes": form.getlist("retryable_outcomes") if form else ["no-answer", "busy", "failed"],
+        "call_modes": CallMode.choices,
+        "voices": list(VOICES.items()),
+        "languages": list(LANGUAGES.items()),
+        "on_machine_choices": OnMachine.choices,
     }
     return render(request, "campaigns/create.html", context, status=400 if errors else 200)
 

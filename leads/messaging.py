@@ -93,11 +93,20 @@ def lead_values(lead: Lead) -> dict[str, str]:
         "budget": budget,
         "location": lead.area,
     }
-    return {name: (str(value).strip() or FALLBACKS[name]) for name, value in raw.items()}
+    return with_fallbacks(raw)
+
+
+def with_fallbacks(raw: dict) -> dict[str, str]:
+    """Every placeholder's value: the given one, or its fallback when missing or blank."""
+    return {name: (str(raw.get(name) or "").strip() or FALLBACKS[name]) for name in PLACEHOLDERS}
 
 
 def render(text: str, lead: Lead) -> str:
-    values = lead_values(lead)
+    return fill(text, lead_values(lead))
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """The text with its placeholders replaced by `values` (one per name in PLACEHOLDERS)."""
     return "".join(literal + (values[field] if field else "") for literal, field in parse(text))
 
 

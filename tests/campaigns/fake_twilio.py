@@ -1,4 +1,5 @@
-"""A local fake of Twilio's REST API for the official library: Calls.create and Calls(sid).fetch.
+"""A local fake of Twilio's REST API for the official library: Calls.create and Calls(sid).fetch;
+and Twilio's side of the voice webhooks: asking a URL for TwiML, signed as Twilio signs.
 
 Passed to ``twilio.rest.Client`` as its ``http_client``: no account, no network. It records every
 request and keeps each created call, whose state a test sets as Twilio would report it.
@@ -6,9 +7,12 @@ request and keeps each created call, whose state a test sets as Twilio would rep
 
 import json
 import re
+import xml.etree.ElementTree as ET
+from urllib.parse import urlsplit
 
 from twilio.http import HttpClient
 from twilio.http.response import Response
+from twilio.request_validator import RequestValidator
 
 CALL_URI = re.compile(r"/Calls/(?P<sid>[^/]+)\.json$")
 
@@ -42,3 +46,17 @@ class FakeTwilioHttp(HttpClient):
 
     def creates(self) -> list[dict]:
         return [r for r in self.requests if r["method"] == "POST"]
+
+    def created(self, index: int = -1) -> dict:
+        """The parameters of a Calls.create request (the last one by default)."""
+        return self.creates()[index]["data"]
+
+
+def ask_for_twiml(client, url: str, params: dict, *, auth_token: str) -> ET.Element:
+    """POST `params` to the webhook at the absolute `url` as Twilio does (signed); the TwiML it answers."""
+    signature = RequestValidator(auth_token).compute_signature(url, params)
+    parts = urlsplit(url)
+    response = client.post(f"{parts.path}?{parts.query}", params, HTTP_X_TWILIO_SIGNATURE=signature)
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].startswith("text/xml")
+    return ET.fromstring(response.content)  # noqa: S314 (this site's own answer)

@@ -26,6 +26,15 @@ SETTINGS = {
     "pacing": {"delay_seconds": 15},
     "business_hours": {"enabled": True, "days": [1, 2, 3], "start_time": "10:00", "end_time": "16:30"},
     "retry_policy": {"max_retries": 2, "backoff_hours": [0.5, 2], "retryable_outcomes": ["busy"]},
+    "call": {
+        "mode": "script",
+        "prompt_text": "Hi {first_name}, this is Ada.",
+        "voice": "Polly.Amy",
+        "language": "en-GB",
+        "machine_detection": True,
+        "on_machine": "voicemail",
+        "voicemail_text": "Sorry we missed you, {first_name}.",
+    },
 }
 
 
@@ -44,14 +53,16 @@ def test_create_answers_the_contract_and_stores_the_settings_snapshot(api_for, m
     ]
     campaign = Campaign.objects.get(pk=body["campaign_id"])
     assert campaign.settings_snapshot == {
-        "agent_snapshot": {"id": agent.pk, "name": "agent1"},
+        "agent_snapshot": {"id": agent.pk, "name": "agent1", "prompt_text": "Hi {first_name}, this is Ada."},
         "timezone": "America/New_York",
         "scheduled_start_time": "2026-12-01T14:00:00+00:00",
         "default_region": "US",
         "pacing": {"delay_seconds": 15, "max_concurrent_calls": 1},
         "business_hours": {"enabled": True, "days": [1, 2, 3], "start_time": "10:00", "end_time": "16:30"},
         "retry_policy": {"max_retries": 2, "backoff_hours": [0.5, 2.0], "retryable_outcomes": ["busy"]},
+        "call": SETTINGS["call"],
     }
+    assert (campaign.call_mode, campaign.voice, campaign.on_machine) == ("script", "Polly.Amy", "voicemail")
 
 
 @pytest.mark.parametrize(
@@ -64,6 +75,11 @@ def test_create_answers_the_contract_and_stores_the_settings_snapshot(api_for, m
         ({"business_hours": {"days": [0, 8]}}, "settings.business_hours.days.0"),
         ({"retry_policy": {"retryable_outcomes": ["completed"]}}, "settings.retry_policy.retryable_outcomes.0"),
         ("{not json", "settings"),
+        ({"call": {"mode": "robocall"}}, "settings.call.mode"),
+        ({"call": {"prompt_text": "Hi {first_name.__class__}"}}, "settings.call.prompt_text"),
+        ({"call": {"voice": "Polly.Nobody"}}, "settings.call.voice"),
+        ({"call": {"voice": "Polly.Amy", "language": "de-DE"}}, "settings.call.voice"),
+        ({"call": {"machine_detection": True, "on_machine": "voicemail"}}, "settings.call.voicemail_text"),
     ],
 )
 def test_bad_settings_are_a_400_naming_the_field(api_for, manager, settings, field):

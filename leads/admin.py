@@ -21,6 +21,7 @@ from leads.models import (
     Message,
     MessageTemplate,
     ScoringConfig,
+    SenderPace,
     StageChange,
     Tag,
 )
@@ -176,6 +177,15 @@ class InboundSMSAdmin(HistoryAdminMixin, TenantScopedAdmin):
     list_filter = ["keyword"]
     search_fields = ["=from_number", "=message_sid"]
     date_hierarchy = "received_at"
+
+
+@admin.register(SenderPace)
+class SenderPaceAdmin(HistoryAdminMixin, TenantScopedAdmin):
+    """Each sending number's next SMS slot (the sending rate): the site's numbers, superusers only."""
+
+    location_path = None
+    list_display = ["sender", "next_slot_at"]
+    search_fields = ["=sender"]
 
 
 # --- Bulk lead operations: message templates, messages, scoring (added with the lead operation types) ---

@@ -8,6 +8,8 @@
 - LEAD_EXPORT_CHUNK_SIZE: rows fetched per database round trip when exporting.
 - SMS_MAX_SEGMENTS: an SMS longer than this many segments is refused (forms, API) or skipped.
 - SMS_QUIET_HOURS: true (default) holds an SMS until 08:00-21:00 in the lead's own time zone.
+- SMS_RATE_PER_SECOND: SMS per second per sending number, across all workers (default 1, a
+  Twilio long code's limit).
 """
 
 import os
@@ -41,3 +43,10 @@ def sms_max_segments() -> int:
 
 def sms_quiet_hours() -> bool:
     return str(_get("SMS_QUIET_HOURS", "true")).strip().lower() not in ("0", "false", "no", "off")
+
+
+def sms_rate_per_second() -> float:
+    rate = float(_get("SMS_RATE_PER_SECOND", "1"))
+    if rate <= 0:
+        raise ValueError("SMS_RATE_PER_SECOND must be above 0")
+    return rate

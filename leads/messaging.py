@@ -32,7 +32,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from leads import conf
+from leads import conf, sending_rate
 from leads.models import DELIVERY_RANK, Channel, Lead, Message, MessageStatus
 from outreach import conf as outreach_conf
 from outreach.hours import contact_time_zones, contact_window_open, next_contact_window
@@ -156,7 +156,13 @@ class FileSMSBackend:
 
     def send(self, message: Message) -> str:
         line = json.dumps(
-            {"message_id": message.pk, "lead_id": message.lead_id, "to": message.to, "body": message.body}
+            {
+                "message_id": message.pk,
+                "lead_id": message.lead_id,
+                "to": message.to,
+                "body": message.body,
+                "sent_at": time.time(),
+            }
         )
         with open(conf.sms_file_path(), "a", encoding="utf-8") as handle:
             handle.write(line + "\n")
@@ -380,7 +386,12 @@ def send_queued(*, operation_id=None, limit: int | None = None, seconds: float |
         batch = _claim(operation_id, CLAIM_BATCH if limit is None else min(CLAIM_BATCH, limit - sent))
         if not batch:
             break
-        for message in batch:
+        for index, message in enumerate(batch):
+            # An SMS waits for its sender's slot (SMS_RATE_PER_SECOND); one that would wait past the
+            # time slice goes back to the queue with the rest of the batch, for the next slice.
+            if message.channel == Channel.SMS and not sending_rate.wait_for_slot(deadline=deadline):
+                _release(batch[index:])
+                return sent
             if not _still_mine(message):
                 continue  # reconciled as stale meanwhile: whoever holds it now sends it
             try:
@@ -397,6 +408,14 @@ def send_queued(*, operation_id=None, limit: int | None = None, seconds: float |
                 _finish(message, provider_id=provider_id)
                 sent += 1
     return sent
+
+
+def _release(messages: list[Message]) -> None:
+    """Hand claimed messages back to the queue, unsent (while this worker still holds them)."""
+    for message in messages:
+        Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, claimed_at=message.claimed_at).update(
+            status=MessageStatus.QUEUED, claimed_at=None
+        )
 
 
 def reconcile_stale(*, operation_id=None, stale_seconds: float | None = None) -> int:

@@ -340,5 +340,19 @@ class ConsentChange(models.Model):
         return f"{self.lead_id}: do not contact = {self.do_not_contact}"
 
 
+class SenderPace(models.Model):
+    """When a sending number may send its next SMS (leads/sending_rate.py): every worker takes its
+    send slots from this one row per number, locked, so the rate holds across workers and machines."""
+
+    sender = models.CharField(max_length=32, unique=True, help_text="The sending number (or the backend's name)")
+    next_slot_at = models.DateTimeField(help_text="The earliest moment the next SMS from this number may go")
+
+    class Meta:
+        verbose_name = "SMS sender pace"
+
+    def __str__(self):
+        return f"{self.sender}: next at {self.next_slot_at:%Y-%m-%d %H:%M:%S}"
+
+
 # The lead import models live in their own module; importing them here registers them with the app.
 from leads.import_models import LeadImport, LeadImportRow  # noqa: E402, F401

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework import serializers
 
-from leads import consent, exporting, messaging, services, sms_segments
+from leads import consent, exporting, messaging, sending_rate, services, sms_segments
 from leads.bulk_forms import MessageForm
 from leads.models import Channel, Message, MessageStatus, MessageTemplate
 from leads.operation_types import LeadOperationType
@@ -154,7 +154,8 @@ class MessageLeads(LeadOperationType):
     record_note_label = "Delivery"
 
     def figures(self, operation):
-        return messaging.delivery_figures(operation_id=operation.pk)
+        """Delivery by the carrier's reports; while SMS wait to send, the sending rate and the time left."""
+        return messaging.delivery_figures(operation_id=operation.pk) + sending_rate.figures(operation_id=operation.pk)
 
     def record_notes(self, operation, object_ids):
         return messaging.delivery_notes(operation_id=operation.pk, lead_ids=object_ids)

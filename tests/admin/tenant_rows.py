@@ -31,6 +31,7 @@ from leads.models import (
     Message,
     MessageTemplate,
     ScoringConfig,
+    SenderPace,
     StageChange,
     Tag,
 )
@@ -114,6 +115,7 @@ def _call(c: Company) -> Call:
 FACTORIES = {
     Group: GLOBAL,
     InboundSMS: GLOBAL,
+    SenderPace: GLOBAL,
     Schedule: GLOBAL,
     Success: GLOBAL,
     Failure: GLOBAL,

@@ -57,7 +57,7 @@ def operation(manager, location):
 
 
 async def refused_with(communicator) -> int | None:
-    connected, code = await communicator.connect()
+    connected, code = await communicator.connect(timeout=10)
     assert not connected
     return code
 
@@ -82,7 +82,7 @@ async def test_a_genuine_session_from_another_site_is_refused(manager, operation
         headers = [(b"origin", origin), (b"cookie", f"sessionid={cookie}".encode())]
         await refused_with(socket(operation.pk, headers))
     control = socket(operation.pk, [ORIGIN, (b"cookie", f"sessionid={cookie}".encode())])
-    assert (await control.connect())[0]
+    assert (await control.connect(timeout=10))[0]
     await control.disconnect()
 
 
@@ -98,7 +98,7 @@ async def test_junk_frames_neither_crash_the_socket_nor_reach_another_operation(
     theirs = await database_sync_to_async(new_operation)(outsider, other_location)
     token = await database_sync_to_async(lambda: str(AccessToken.for_user(manager)))()
     communicator = socket(operation.pk, bearer(token))
-    assert (await communicator.connect())[0]
+    assert (await communicator.connect(timeout=10))[0]
     first = await communicator.receive_json_from(timeout=5)
     assert first["operation_id"] == str(operation.pk)
 

@@ -27,7 +27,7 @@ def _operation(user, location):
 async def test_the_count_arrives_on_connect_and_when_an_operation_ends(manager, location):
     operation = await database_sync_to_async(_operation)(manager, location)
     socket = _socket(await headers_for(manager, session_headers))
-    connected, _ = await socket.connect()
+    connected, _ = await socket.connect(timeout=10)
     assert connected
     assert await socket.receive_json_from(timeout=5) == {"type": "notifications", "unread": 0, "latest": None}
 
@@ -47,7 +47,7 @@ async def test_a_change_the_layer_never_carried_arrives_from_the_database(manage
     """A worker in another process on the in-memory layer: only the database knows."""
     operation = await database_sync_to_async(_operation)(manager, location)
     socket = _socket(await headers_for(manager, session_headers))
-    await socket.connect()
+    await socket.connect(timeout=10)
     await socket.receive_json_from(timeout=5)
     await database_sync_to_async(Notification.objects.create)(
         recipient=manager, location=location, operation=operation, kind="completed", text="done"
@@ -61,7 +61,7 @@ async def test_another_users_change_is_not_sent(manager, location):
     boss = await database_sync_to_async(factories.make_user)("boss", location=location, role=Role.ADMIN)
     operation = await database_sync_to_async(_operation)(colleague, location)
     socket = _socket(await headers_for(manager, session_headers))
-    await socket.connect()
+    await socket.connect(timeout=10)
     await socket.receive_json_from(timeout=5)
     await database_sync_to_async(engine.cancel_operation)(operation=operation, user=boss)
     assert await database_sync_to_async(Notification.objects.filter(recipient=colleague).count)() == 1
@@ -71,7 +71,7 @@ async def test_another_users_change_is_not_sent(manager, location):
 
 async def test_signed_out_is_refused():
     socket = _socket([(b"origin", b"http://testserver")])
-    connected, code = await socket.connect()
+    connected, code = await socket.connect(timeout=10)
     assert not connected and code == 4401
 
 
@@ -79,7 +79,7 @@ async def test_a_bearer_token_socket_gets_the_count(manager, location):
     from tests.operations.test_websocket import bearer_headers
 
     socket = _socket(await headers_for(manager, bearer_headers))
-    connected, _ = await socket.connect()
+    connected, _ = await socket.connect(timeout=10)
     assert connected
     assert (await socket.receive_json_from(timeout=5))["unread"] == 0
     await socket.disconnect()

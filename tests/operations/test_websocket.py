@@ -100,7 +100,7 @@ def redis_layer(settings):
 @pytest.mark.parametrize("headers", [session_headers, bearer_headers], ids=["session-cookie", "bearer"])
 async def test_authenticated_member_gets_the_current_state_at_once(headers, manager, operation):
     communicator = socket(operation.pk, await headers_for(manager, headers))
-    connected, _ = await communicator.connect()
+    connected, _ = await communicator.connect(timeout=10)
     assert connected
     message = await communicator.receive_json_from(timeout=5)
     await communicator.disconnect()
@@ -112,20 +112,20 @@ async def test_authenticated_member_gets_the_current_state_at_once(headers, mana
 
 
 async def test_without_credentials_the_socket_is_refused(operation):
-    connected, code = await socket(operation.pk, [ORIGIN]).connect()
+    connected, code = await socket(operation.pk, [ORIGIN]).connect(timeout=10)
     assert not connected
     assert code == 4401
 
 
 async def test_a_bad_bearer_token_is_refused(operation):
-    connected, code = await socket(operation.pk, [ORIGIN, (b"authorization", b"Bearer not-a-token")]).connect()
+    connected, code = await socket(operation.pk, [ORIGIN, (b"authorization", b"Bearer not-a-token")]).connect(timeout=10)
     assert not connected
     assert code == 4401
 
 
 async def test_another_tenants_operation_is_refused(outsider, operation):
     for kind in (session_headers, bearer_headers):
-        connected, code = await socket(operation.pk, await headers_for(outsider, kind)).connect()
+        connected, code = await socket(operation.pk, await headers_for(outsider, kind)).connect(timeout=10)
         assert not connected
         assert code == 4404
 
@@ -136,7 +136,7 @@ async def test_another_tenants_operation_is_refused(outsider, operation):
     ids=["not-a-uuid", "number", "unknown-uuid"],
 )
 async def test_malformed_or_unknown_ids_are_refused(operation_id, manager):
-    connected, code = await socket(operation_id, await headers_for(manager)).connect()
+    connected, code = await socket(operation_id, await headers_for(manager)).connect(timeout=10)
     assert not connected
     assert code == 4404
 
@@ -144,7 +144,7 @@ async def test_malformed_or_unknown_ids_are_refused(operation_id, manager):
 async def test_a_finished_operation_answers_operation_completed_and_closes(manager, operation):
     await database_sync_to_async(engine.run_operation)(operation.pk)
     communicator = socket(operation.pk, await headers_for(manager))
-    assert (await communicator.connect())[0]
+    assert (await communicator.connect(timeout=10))[0]
     message = await communicator.receive_json_from(timeout=5)
     closed = await communicator.receive_output(timeout=5)
 
@@ -161,7 +161,7 @@ async def _progress_through_the_layer(manager, location, settings, monkeypatch):
     monkeypatch.setattr(BulkOperationConsumer, "POLL_SECONDS", 60)  # so only the layer can deliver
     operation = await database_sync_to_async(new_operation)(manager, location, count=20)
     communicator = socket(operation.pk, await headers_for(manager))
-    assert (await communicator.connect())[0]
+    assert (await communicator.connect(timeout=10))[0]
     first = await communicator.receive_json_from(timeout=5)
 
     await database_sync_to_async(engine.run_operation)(operation.pk)
@@ -200,7 +200,7 @@ async def test_database_polling_carries_progress_when_nothing_is_published(manag
     monkeypatch.setattr(BulkOperationConsumer, "POLL_SECONDS", 0.05)
     operation = await database_sync_to_async(new_operation)(manager, location, count=6)
     communicator = socket(operation.pk, await headers_for(manager))
-    assert (await communicator.connect())[0]
+    assert (await communicator.connect(timeout=10))[0]
     assert (await communicator.receive_json_from(timeout=5))["processed_tickets"] == 0
 
     await database_sync_to_async(BulkOperation.objects.filter(pk=operation.pk).update)(
@@ -235,7 +235,7 @@ def test_a_worker_in_another_process_reports_to_the_socket(manager, location, tm
 
     async def watch(operation_id):
         communicator = socket(operation_id, headers)
-        connected, code = await communicator.connect()
+        connected, code = await communicator.connect(timeout=10)
         assert connected, code
         received = await messages_until_completed(communicator, timeout=60)
         await communicator.disconnect()
@@ -279,7 +279,7 @@ async def test_socket_keeps_carrying_progress_from_the_database_when_redis_is_do
     monkeypatch.setattr(BulkOperationConsumer, "LAYER_RETRY_SECONDS", 0.05)
     operation = await database_sync_to_async(new_operation)(manager, location, count=4)
     communicator = socket(operation.pk, await headers_for(manager))
-    assert (await communicator.connect())[0]
+    assert (await communicator.connect(timeout=10))[0]
     assert (await communicator.receive_json_from(timeout=5))["processed_tickets"] == 0
 
     await database_sync_to_async(BulkOperation.objects.filter(pk=operation.pk).update)(

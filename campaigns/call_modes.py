@@ -15,30 +15,10 @@ from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from agents.capacity import free_agent
 from agents.models import Agent
-from campaigns.models import Call, CallMode, CallOutcome, Campaign, CampaignContact, OnMachine
+from campaigns.models import LANGUAGES, VOICES, Call, CallMode, CallOutcome, Campaign, CampaignContact, OnMachine
 from leads import messaging
 from outreach.conf import public_base_url
 
-# The curated voices, each with the one language it speaks (None: any of LANGUAGES).
-VOICES = {
-    "alice": None,
-    "Polly.Joanna": "en-US",
-    "Polly.Matthew": "en-US",
-    "Polly.Amy": "en-GB",
-    "Polly.Brian": "en-GB",
-    "Polly.Lucia": "es-ES",
-    "Polly.Mia": "es-MX",
-    "Polly.Lea": "fr-FR",
-    "Polly.Vicki": "de-DE",
-}
-LANGUAGES = {
-    "en-US": "English (US)",
-    "en-GB": "English (UK)",
-    "es-ES": "Spanish (Spain)",
-    "es-MX": "Spanish (Mexico)",
-    "fr-FR": "French",
-    "de-DE": "German",
-}
 # Twilio's AnsweredBy values that mean no person picked up.
 MACHINE_ANSWERS = {"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}
 DIAL_TIMEOUT_SECONDS = 20

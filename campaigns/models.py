@@ -55,6 +55,28 @@ class CallOutcome(models.TextChoices):
     MACHINE_HUNG_UP = "machine_hung_up", "Machine answered: hung up"
 
 
+# The curated voices, each with the one language it speaks (None: any of LANGUAGES).
+VOICES = {
+    "alice": None,
+    "Polly.Joanna": "en-US",
+    "Polly.Matthew": "en-US",
+    "Polly.Amy": "en-GB",
+    "Polly.Brian": "en-GB",
+    "Polly.Lucia": "es-ES",
+    "Polly.Mia": "es-MX",
+    "Polly.Lea": "fr-FR",
+    "Polly.Vicki": "de-DE",
+}
+LANGUAGES = {
+    "en-US": "English (US)",
+    "en-GB": "English (UK)",
+    "es-ES": "Spanish (Spain)",
+    "es-MX": "Spanish (Mexico)",
+    "fr-FR": "French",
+    "de-DE": "German",
+}
+
+
 class Campaign(models.Model):
     location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="campaigns")
     created_by = models.ForeignKey(
@@ -80,8 +102,8 @@ class Campaign(models.Model):
     # What an answered call does (campaigns.call_modes): speak the script, or bridge to a free agent.
     call_mode = models.CharField(max_length=16, choices=CallMode.choices, default=CallMode.SCRIPT)
     prompt_text = models.TextField(blank=True, help_text="The script spoken in script mode; {first_name} etc.")
-    voice = models.CharField(max_length=32, default="alice")
-    language = models.CharField(max_length=8, default="en-US")
+    voice = models.CharField(max_length=32, choices=[(v, v) for v in VOICES], default="alice")
+    language = models.CharField(max_length=8, choices=list(LANGUAGES.items()), default="en-US")
     machine_detection = models.BooleanField(default=False)
     on_machine = models.CharField(max_length=16, choices=OnMachine.choices, default=OnMachine.HANG_UP)
     voicemail_text = models.TextField(blank=True)

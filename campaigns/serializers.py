@@ -8,8 +8,10 @@ from rest_framework import serializers
 
 from accounts.selectors import default_location_for, locations_for
 from agents.selectors import agents_for
-from campaigns.call_modes import LANGUAGES, VOICES, voice_language_error
+from campaigns.call_modes import voice_language_error
 from campaigns.models import (
+    LANGUAGES,
+    VOICES,
     Call,
     CallEvent,
     CallMode,

@@ -18,9 +18,8 @@ from accounts import policy
 from accounts.policy import Action
 from campaigns import selectors, services
 from campaigns.api import create_from_upload, preview_of, validated_settings
-from campaigns.call_modes import LANGUAGES, VOICES
 from campaigns.dialer import calling_window
-from campaigns.models import CallMode, CampaignState, ContactStatus, OnMachine
+from campaigns.models import LANGUAGES, VOICES, CallMode, CampaignState, ContactStatus, OnMachine
 from campaigns.serializers import RETRYABLE_CHOICES
 from operations import form_keys
 from operations.errors import messages_for

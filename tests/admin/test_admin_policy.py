@@ -43,6 +43,10 @@ def _campaign_form(campaign, **changes):
         "failed_contacts": 0,
         "answered_calls": 0,
         "consecutive_errors": 0,
+        "call_mode": "script",
+        "voice": "alice",
+        "language": "en-US",
+        "on_machine": "hang_up",
         **changes,
     }
 

@@ -193,8 +193,9 @@ def note_call_on_lead(*, call: Call) -> None:
         call_id=call.pk,
         campaign_id=call.campaign_id,
         campaign_name=Campaign.objects.filter(pk=call.campaign_id).values_list("name", flat=True).first() or "",
-        outcome=LEAD_OUTCOME_LABELS.get(status, status.label),
-        answered=call.answered_at is not None,
+        # A machine's answer says what was done (voicemail left, hung up) and is not a person's.
+        outcome=call.get_outcome_display() if call.outcome else LEAD_OUTCOME_LABELS.get(status, status.label),
+        answered=call.answered_at is not None and not call.outcome,
         duration_seconds=call.duration_seconds,
         called_at=call.created_at,
     )

@@ -257,3 +257,19 @@ def test_the_create_page_sets_the_call_settings_and_names_a_bad_one(client_for, 
     assert (campaign.call_mode, campaign.voice, campaign.language) == ("connect", "Polly.Lea", "fr-FR")
     assert (campaign.machine_detection, campaign.on_machine) == (True, "voicemail")
     assert campaign.settings_snapshot["call"]["voicemail_text"] == "Rappelez-nous, {first_name}."
+
+
+def test_a_voicemail_left_for_a_leads_contact_reaches_the_lead_as_such(client, twilio, running_campaign, t0):
+    _, http = twilio
+    campaign = campaign_with(
+        running_campaign, machine_detection=True, on_machine="voicemail", voicemail_text="Hi {first_name}."
+    )
+    call = dial(campaign, twilio, t0).call
+    lead = factories.make_lead(campaign.location, first_name="Bea", phone=call.contact.phone)
+    CampaignContact.objects.filter(pk=call.contact_id).update(lead=lead)
+
+    assert answer(client, call, http, AnsweredBy="machine_end_beep")[0].text == "Hi Bea."
+    post_status(client, call, "completed", CallDuration="12")
+
+    lead.refresh_from_db()
+    assert lead.last_call_outcome == "Voicemail left"

@@ -19,7 +19,8 @@ class AgentOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Agent
-        fields = ["id", "location", "username", "name", "team", "max_capacity", "availability"]
+        fields = ["id", "location", "username", "name", "team", "max_capacity", "availability", "phone"]
+        extra_kwargs = {"phone": {"help_text": "E.164; campaigns in connect mode bridge answered calls to it"}}
 
 
 class PerformanceOutputSerializer(serializers.Serializer):

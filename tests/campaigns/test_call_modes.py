@@ -232,6 +232,12 @@ def test_an_agent_phone_must_be_e164(make_agents):
     agent.full_clean()
 
 
+def test_the_agents_api_shows_an_agents_phone(api_for, manager, phone_agent):
+    agent = phone_agent()
+    (row,) = api_for(manager).get("/api/v1/agents").json()["results"]
+    assert (row["id"], row["phone"]) == (agent.pk, "+12125550199")
+
+
 def test_the_create_page_sets_the_call_settings_and_names_a_bad_one(client_for, manager):
     client = client_for(manager)
     page = client.get("/campaigns/new/").content.decode()

@@ -17,7 +17,7 @@ from django.utils.functional import cached_property
 from accounts import policy
 from accounts.models import Location, Membership, Team
 from accounts.policy import Action
-from accounts.selectors import locations_for
+from accounts.selectors import locations_for, memberships_of
 
 
 class EstimatedCountPaginator(Paginator):
@@ -149,7 +149,7 @@ class TenantScopedAdmin(TenantScoping, admin.ModelAdmin):
         if action is None:
             return True
         if obj is None:
-            return any(policy.allows(request.user, action, location) for location in locations_for(request.user))
+            return any(policy.allows(request.user, action, m.location) for m in memberships_of(request.user))
         return policy.allows(request.user, action, self.location_of(obj))
 
     def has_add_permission(self, request):

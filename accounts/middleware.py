@@ -1,4 +1,4 @@
-from accounts.selectors import default_location_for, locations_for
+from accounts.selectors import default_location_for, locations_for, remember_memberships
 
 SESSION_KEY = "current_location_id"
 
@@ -17,6 +17,7 @@ class CurrentLocationMiddleware:
         request.location = None
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
+            remember_memberships(user)
             location_id = request.session.get(SESSION_KEY)
             location = locations_for(user).filter(pk=location_id).first() if location_id else None
             request.location = location or default_location_for(user)

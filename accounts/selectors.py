@@ -20,9 +20,28 @@ def location_ids(user) -> list[int]:
     return list(locations_for(user).values_list("pk", flat=True))
 
 
+def remember_memberships(user) -> None:
+    """Load the user's memberships once for this request: pages (admin's app list above all) ask
+    for the user's role in a location hundreds of times a request. Call it on a user object that
+    lives for one request only (request.user), so a changed role is seen on the next request."""
+    user.request_memberships = {
+        m.location_id: m for m in Membership.objects.filter(user=user).select_related("location")
+    }
+
+
+def memberships_of(user) -> list[Membership]:
+    remembered = getattr(user, "request_memberships", None)
+    if remembered is not None:
+        return list(remembered.values())
+    return list(Membership.objects.filter(user=user).select_related("location"))
+
+
 def membership_for(user, location) -> Membership | None:
     if not user.is_authenticated or location is None:
         return None
+    remembered = getattr(user, "request_memberships", None)
+    if remembered is not None:
+        return remembered.get(location if isinstance(location, int) else location.pk)
     return Membership.objects.filter(user=user, location=location).select_related("location").first()
 
 

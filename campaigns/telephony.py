@@ -118,6 +118,8 @@ SIMULATED_OUTCOMES = (
 )
 
 
+SIMULATED_MACHINE_SHARE = 0.25  # answered calls a machine picks up, when the campaign detects machines
+
 SIMULATED_CALLS: dict[str, dict] = {}
 """The simulator's own record of its calls (this process's): call sid -> the final callback it sends."""
 SIMULATED_CALLS_KEPT = 100_000
@@ -145,8 +147,10 @@ class SimulatedBackend:
     def after_placed(self, *, call_id: int, call_sid: str, report_status, now=None) -> None:
         """Feed the call's status callbacks to `report_status` (dialer.record_call_status)."""
         outcome = self.script.pop(0) if self.script else ""
-        to = Call.objects.filter(pk=call_id).values_list("contact__phone", flat=True).first() or ""
-        events = simulated_events(call_sid=call_sid, to=to, outcome=outcome, rng=self.rng)
+        to, detecting = (
+            Call.objects.filter(pk=call_id).values_list("contact__phone", "campaign__machine_detection").first()
+        )
+        events = simulated_events(call_sid=call_sid, to=to, outcome=outcome, rng=self.rng, machine_detection=detecting)
         SIMULATED_CALLS[call_sid] = events[-1]
         if len(SIMULATED_CALLS) > SIMULATED_CALLS_KEPT:
             SIMULATED_CALLS.pop(next(iter(SIMULATED_CALLS)))
@@ -188,8 +192,13 @@ def _simulate_in_thread(**kwargs) -> None:
         connections.close_all()  # this thread's own connections
 
 
-def simulated_events(*, call_sid: str, to: str, outcome: str = "", rng: random.Random | None = None) -> list[dict]:
-    """The callbacks one simulated call sends, in order, shaped like Twilio's."""
+def simulated_events(
+    *, call_sid: str, to: str, outcome: str = "", rng: random.Random | None = None, machine_detection: bool = False
+) -> list[dict]:
+    """The callbacks one simulated call sends, in order, shaped like Twilio's.
+
+    With machine detection, an answered call says who answered (AnsweredBy), a machine 1 time in
+    SIMULATED_MACHINE_SHARE, and the answer is handled as Twilio's answer webhook would be."""
     rng = rng or random.Random()
     if not outcome:
         outcome = rng.choices([o for o, _ in SIMULATED_OUTCOMES], weights=[w for _, w in SIMULATED_OUTCOMES])[0]
@@ -198,6 +207,9 @@ def simulated_events(*, call_sid: str, to: str, outcome: str = "", rng: random.R
     if outcome != CallStatus.FAILED:
         events.append({**base, "CallStatus": CallStatus.RINGING})
     if outcome == CallStatus.COMPLETED:
+        if machine_detection:
+            machine = rng.random() < SIMULATED_MACHINE_SHARE
+            base["AnsweredBy"] = "machine_end_beep" if machine else "human"
         events.append({**base, "CallStatus": CallStatus.IN_PROGRESS})
         events.append({**base, "CallStatus": outcome, "CallDuration": str(int(rng.lognormvariate(4.6, 0.6)) + 5)})
     else:
@@ -211,6 +223,10 @@ def simulate_call(*, call_id: int, call_sid: str, seconds: float, events: list[d
     for index, params in enumerate(events):
         if index and pause:
             time.sleep(pause)
+        if params["CallStatus"] == CallStatus.IN_PROGRESS and "AnsweredBy" in params:
+            call = Call.objects.select_related("campaign__location", "contact__lead").filter(pk=call_id).first()
+            if call is not None:
+                call_modes.answered(call, answered_by=params["AnsweredBy"])
         report_status(call_id=call_id, call_sid=call_sid, params=params, now=now or timezone.now())
 
 

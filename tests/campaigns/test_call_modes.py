@@ -2,6 +2,7 @@
 with a whisper, and answering machines (detection on or off; voicemail or hang up)."""
 
 import datetime
+import random
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from agents.models import Availability
 from campaigns import dialer, services
 from campaigns.models import Call, Campaign, CampaignContact, ContactStatus
+from campaigns.telephony import SimulatedBackend
 from tests import factories
 from tests.campaigns.conftest import TOKEN, post_status
 from tests.campaigns.fake_twilio import ask_for_twiml
@@ -279,3 +281,28 @@ def test_a_voicemail_left_for_a_leads_contact_reaches_the_lead_as_such(client, t
 
     lead.refresh_from_db()
     assert lead.last_call_outcome == "Voicemail left"
+
+
+class _Rng(random.Random):
+    """A random source whose first random() is `first` (0.0 picks a machine, 0.99 a person)."""
+
+    def __init__(self, first: float):
+        super().__init__(0)
+        self.first = [first]
+
+    def random(self):
+        return self.first.pop() if self.first else super().random()
+
+
+@pytest.mark.parametrize(
+    ("draw", "answered_by", "outcome"), [(0.0, "machine_end_beep", "voicemail_left"), (0.99, "human", "completed")]
+)
+def test_the_simulator_answers_with_a_machine_or_a_person_when_the_campaign_detects_machines(
+    running_campaign, t0, draw, answered_by, outcome
+):
+    campaign = campaign_with(running_campaign, machine_detection=True, on_machine="voicemail", voicemail_text="Hi.")
+    backend = SimulatedBackend(seconds=0, script=["completed"], rng=_Rng(draw))
+    call = dialer.dial_next(campaign_id=campaign.pk, now=t0, backend=backend).call
+    call.refresh_from_db()
+    assert (call.status, call.answered_by) == ("completed", answered_by)
+    assert CampaignContact.objects.get(pk=call.contact_id).outcome == outcome

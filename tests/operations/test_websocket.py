@@ -118,7 +118,9 @@ async def test_without_credentials_the_socket_is_refused(operation):
 
 
 async def test_a_bad_bearer_token_is_refused(operation):
-    connected, code = await socket(operation.pk, [ORIGIN, (b"authorization", b"Bearer not-a-token")]).connect(timeout=10)
+    connected, code = await socket(operation.pk, [ORIGIN, (b"authorization", b"Bearer not-a-token")]).connect(
+        timeout=10
+    )
     assert not connected
     assert code == 4401
 

@@ -659,7 +659,7 @@ def _crawl_route(crawler: Crawler, route: Route, *, own: Company, other: Company
             crawler.get(path, method="head")
             if not route.pattern.startswith("api/"):
                 crawler.get(path, htmx=True)
-                restored, restored_body = crawler.get(path, history_restore=True)
+                _, restored_body = crawler.get(path, history_restore=True)
                 if b"<html" in body and b"<html" not in restored_body:
                     problems.append(f"{path}: Back after a history-cache miss gets a fragment, not the page")
         if response.status_code == 405:  # POST only: the same answer whatever the object

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from accounts import policy
 from accounts.policy import Action
 from accounts.serializers import resolve_location
-from operations import engine, results
+from operations import engine, results, scheduling
 from operations.models import BulkOperation
 from operations.registry import get_type, targets, types_for
 from operations.selectors import visible_operations
@@ -24,6 +24,7 @@ from operations.serializers import (
     BulkOperationItemListOutput,
     BulkOperationListOutput,
     BulkOperationOutput,
+    BulkUpdateInput,
     GenericListQueryInput,
     ItemsQueryInput,
     ListQueryInput,
@@ -188,6 +189,7 @@ class BulkOperationsApi(APIView):
             metadata=values["metadata"],
             scheduled_for=values.get("scheduled_for"),
             draft=values["draft"],
+            resolve_at_start=values["filter_resolution"] == engine.RESOLVE_AT_START,
         )
         return Response(
             BulkOperationOutput(operation).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
@@ -215,6 +217,26 @@ class BulkOperationDetailApi(APIView):
     @extend_schema(responses=BulkOperationOutput)
     def get(self, request, operation_id):
         operation = _get_visible(request, operation_id)
+        return Response(BulkOperationOutput(operation, context={"request": request}).data)
+
+    @extend_schema(
+        request=BulkUpdateInput,
+        responses={200: BulkOperationOutput, 409: None},
+        description="Edit a draft or scheduled operation: its parameters, its start time; schedule or run a draft. "
+        "409 once it has started.",
+    )
+    def patch(self, request, operation_id):
+        operation = _get_visible(request, operation_id)
+        data = BulkUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        operation = scheduling.update_operation(
+            operation=operation,
+            user=request.user,
+            params=values.get("parameters"),
+            scheduled_for=values.get("scheduled_for"),
+            status=values.get("status"),
+        )
         return Response(BulkOperationOutput(operation, context={"request": request}).data)
 
 

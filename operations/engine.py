@@ -38,6 +38,9 @@ from operations.signals import send_operation_finished
 logger = logging.getLogger(__name__)
 
 ITEM_INSERT_BATCH = 5000
+# A filter selection's ``selection["resolution"]``: the records matching when it was made, or
+# (scheduled and draft operations only) whatever matches when it starts.
+RESOLVE_NOW, RESOLVE_AT_START = "now", "at_start"
 # Pauses (seconds) before a chunk is tried again on a new connection after losing the database.
 RECONNECT_PAUSES = (0.5, 1, 2, 4)
 
@@ -59,6 +62,7 @@ def create_operation(
     fingerprint: str = "",
     scheduled_for=None,
     draft: bool = False,
+    resolve_at_start: bool = False,
     retry_of: BulkOperation | None = None,
     undo_of: BulkOperation | None = None,
 ) -> tuple[BulkOperation, bool]:
@@ -100,7 +104,13 @@ def create_operation(
         if active >= settings.BULK_MAX_ACTIVE_PER_USER:
             raise TooManyActiveOperations
 
+    if resolve_at_start and (filters is None or status == OperationStatus.PENDING):
+        raise InvalidInput.field(
+            "filter_resolution", "Only a scheduled or draft filter selection can be resolved when it starts."
+        )
     selection = {"method": "ids"} if ids is not None else {"method": "filter", "filters": filters}
+    if filters is not None:
+        selection["resolution"] = RESOLVE_AT_START if resolve_at_start else RESOLVE_NOW
     try:
         with transaction.atomic():
             operation = BulkOperation.objects.create(
@@ -120,9 +130,11 @@ def create_operation(
             )
             if ids is not None:
                 total = _insert_items(operation, ids)
+            elif target_def.filter_form is None:
+                raise InvalidInput.field("filters", f"{target_def.label} cannot be selected by filter.")
+            elif resolve_at_start:
+                total = target_def.matching(location, filters).count()  # today's count; resolved again at start
             else:
-                if target_def.filter_form is None:
-                    raise InvalidInput.field("filters", f"{target_def.label} cannot be selected by filter.")
                 total = _insert_items_matching(operation, target_def.matching(location, filters))
             operation.total = total
             operation.save(update_fields=["total"])
@@ -437,6 +449,7 @@ def start_draft(*, operation: BulkOperation, scheduled_for=None) -> BulkOperatio
         if not updated:
             raise InvalidTransition("Only a draft can be started.")
         if new_status == OperationStatus.PENDING:
+            _resolve_selection_at_start(operation)
             transaction.on_commit(lambda: queue.enqueue_run(operation.pk))
         else:
             queue.schedule_start(operation.pk, scheduled_for)
@@ -445,13 +458,27 @@ def start_draft(*, operation: BulkOperation, scheduled_for=None) -> BulkOperatio
 
 
 def start_scheduled(operation_id) -> bool:
-    """Move a due scheduled operation to pending and queue it (called by the scheduler)."""
-    updated = BulkOperation.objects.filter(
-        pk=operation_id, status=OperationStatus.SCHEDULED, scheduled_for__lte=timezone.now()
-    ).update(status=OperationStatus.PENDING)
-    if updated:
-        queue.enqueue_run(operation_id)
+    """Move a due scheduled operation to pending and queue it (called by the scheduler).
+
+    The conditional update claims it, so a start fired twice (schedule and watchdog) queues it once.
+    """
+    with transaction.atomic():
+        updated = BulkOperation.objects.filter(
+            pk=operation_id, status=OperationStatus.SCHEDULED, scheduled_for__lte=timezone.now()
+        ).update(status=OperationStatus.PENDING)
+        if updated:
+            _resolve_selection_at_start(BulkOperation.objects.get(pk=operation_id))
+            transaction.on_commit(lambda: queue.enqueue_run(operation_id))
     return bool(updated)
+
+
+def _resolve_selection_at_start(operation: BulkOperation) -> None:
+    """A selection chosen as "whatever matches when it starts": evaluate its filter now, into item rows."""
+    if operation.selection.get("resolution") != RESOLVE_AT_START or operation.items.exists():
+        return
+    matching = get_target(operation.target).matching(operation.location, operation.selection["filters"])
+    operation.total = _insert_items_matching(operation, matching)
+    operation.save(update_fields=["total"])
 
 
 def retry_failed(*, operation: BulkOperation, user, idempotency_key: str = "", fingerprint: str = "") -> BulkOperation:

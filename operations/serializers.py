@@ -169,6 +169,12 @@ class BulkCreateInput(StrictSerializer):
     location = LocationField(required=False, allow_null=True)
     scheduled_for = serializers.DateTimeField(required=False, allow_null=True)
     draft = serializers.BooleanField(default=False)
+    filter_resolution = serializers.ChoiceField(
+        choices=["now", "at_start"],
+        default="now",
+        help_text="With filters on a scheduled or draft operation: 'now' acts on the records matching now "
+        "(IDs frozen); 'at_start' on whatever matches when it starts (the count may change).",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -181,6 +187,14 @@ class BulkCreateInput(StrictSerializer):
         if attrs.get("draft") and attrs.get("scheduled_for"):
             raise serializers.ValidationError({"scheduled_for": ["A draft is not scheduled; start it later."]})
         return attrs
+
+
+class BulkUpdateInput(StrictSerializer):
+    parameters = serializers.DictField(required=False, help_text="All of the type's parameters, validated anew")
+    scheduled_for = serializers.DateTimeField(required=False, help_text="A new start time, in the future")
+    status = serializers.ChoiceField(
+        choices=["scheduled", "pending"], required=False, help_text="A draft only: schedule it, or run it now"
+    )
 
 
 class BulkOperationOutput(serializers.ModelSerializer):

@@ -68,6 +68,8 @@ def run_and_watch(page, operation_type):
     page.click("button[value=run]")
     page.wait_for_url("**/operations/*/")
     page.wait_for_selector("#operation-live[data-final='1']", timeout=MAX_WAIT_MS)
+    assert page.inner_text("#operation-live [data-field=status]") == "Completed"
+    assert page.get_attribute("[role=progressbar]", "aria-valuenow") == "100"
     return BulkOperation.objects.get(operation_type=operation_type, undo_of=None)
 
 

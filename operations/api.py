@@ -16,7 +16,7 @@ from accounts import policy
 from accounts.policy import Action
 from accounts.serializers import resolve_location
 from operations import engine, results, scheduling
-from operations.models import BulkOperation
+from operations.models import RESOLVE_AT_START, BulkOperation
 from operations.registry import get_type, targets, types_for
 from operations.selectors import visible_operations
 from operations.serializers import (
@@ -189,7 +189,7 @@ class BulkOperationsApi(APIView):
             metadata=values["metadata"],
             scheduled_for=values.get("scheduled_for"),
             draft=values["draft"],
-            resolve_at_start=values["filter_resolution"] == engine.RESOLVE_AT_START,
+            resolve_at_start=values["filter_resolution"] == RESOLVE_AT_START,
         )
         return Response(
             BulkOperationOutput(operation).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK

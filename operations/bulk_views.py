@@ -123,6 +123,7 @@ def builder(request, target):
                     metadata=_metadata(form),
                     scheduled_for=scheduled_for,
                     draft=action == "draft",
+                    resolve_at_start=_resolve_at_start(form, selection, action),
                     idempotency_key=key,
                     fingerprint=fingerprint,
                 )
@@ -136,6 +137,11 @@ def builder(request, target):
                 return redirect("operations:detail", operation_id=operation.pk)
     context = _page_context(request, target, form, params_form, errors=errors, selection=selection)
     return render(request, "operations/builder.html", context, status=status)
+
+
+def _resolve_at_start(form: BuilderForm, selection, action: str) -> bool:
+    """A filter selection scheduled or drafted "whatever matches when it starts"; run now, it is the same."""
+    return form.resolve_at_start and selection.filters is not None and action in ("schedule", "draft")
 
 
 def _metadata(form: BuilderForm) -> dict:
@@ -223,6 +229,7 @@ def builder_preview(request, target):
         except OperationError as exc:
             errors += messages_for(exc)
     context = {"target": target, "preview": result, "errors": errors, "selection": selection}
+    context["resolved_at_start"] = request.POST.get("filter_resolution") == "at_start"
     if result is not None:
         plural = target.label.lower()
         context["question"] = params_form.confirmation(count=result.total, singular=target.singular, plural=plural)

@@ -27,6 +27,7 @@ from operations.errors import IdempotencyConflict, InvalidInput, InvalidTransiti
 from operations.models import (
     ACTIVE_STATUSES,
     CANCELLABLE_STATUSES,
+    RESOLVE_AT_START,
     BulkOperation,
     BulkOperationItem,
     ItemStatus,
@@ -38,9 +39,6 @@ from operations.signals import send_operation_finished
 logger = logging.getLogger(__name__)
 
 ITEM_INSERT_BATCH = 5000
-# A filter selection's ``selection["resolution"]``: the records matching when it was made, or
-# (scheduled and draft operations only) whatever matches when it starts.
-RESOLVE_NOW, RESOLVE_AT_START = "now", "at_start"
 # Pauses (seconds) before a chunk is tried again on a new connection after losing the database.
 RECONNECT_PAUSES = (0.5, 1, 2, 4)
 
@@ -109,8 +107,8 @@ def create_operation(
             "filter_resolution", "Only a scheduled or draft filter selection can be resolved when it starts."
         )
     selection = {"method": "ids"} if ids is not None else {"method": "filter", "filters": filters}
-    if filters is not None:
-        selection["resolution"] = RESOLVE_AT_START if resolve_at_start else RESOLVE_NOW
+    if resolve_at_start:
+        selection["resolution"] = RESOLVE_AT_START
     try:
         with transaction.atomic():
             operation = BulkOperation.objects.create(

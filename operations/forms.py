@@ -1,6 +1,7 @@
-"""Forms of the operation pages: the types a user may start, history filters."""
+"""Forms of the operation pages: the types a user may start, history filters, a start time."""
 
 import datetime
+import zoneinfo
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -15,6 +16,45 @@ from operations.registry import targets, types_for
 def type_choices(target: str, *, user, location) -> list[tuple[str, str]]:
     """The target's operation types this user may start in this location (the policy table decides)."""
     return [(t.key, t.label) for t in types_for(target) if policy.allows(user, t.create_action, location)]
+
+
+def location_zone(location) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(location.timezone or "UTC")
+
+
+def scheduled_for_field() -> forms.DateTimeField:
+    """A start time as the location's wall time (see in_location_zone)."""
+    return forms.DateTimeField(
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text="In the location's time zone",
+    )
+
+
+def in_location_zone(value, location):
+    """A datetime-local value is wall time in the location's time zone, whatever the server's is."""
+    if value is None:
+        return None
+    naive = timezone.make_naive(value) if timezone.is_aware(value) else value
+    return naive.replace(tzinfo=location_zone(location))
+
+
+class RescheduleForm(forms.Form):
+    """The edit page's start time, shown and entered in the location's time zone."""
+
+    scheduled_for = scheduled_for_field()
+
+    def __init__(self, data=None, *, operation, **kwargs):
+        self.location = operation.location
+        when = operation.scheduled_for
+        # Naive: the field would show an aware value in the server's zone.
+        initial = {"scheduled_for": timezone.make_naive(when, location_zone(self.location)) if when else None}
+        super().__init__(data, initial=initial, **kwargs)
+        self.fields["scheduled_for"].label = f"Start at ({self.location.timezone or 'UTC'})"
+
+    def clean_scheduled_for(self):
+        return in_location_zone(self.cleaned_data.get("scheduled_for"), self.location)
 
 
 class HistoryFilterForm(forms.Form):

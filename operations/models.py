@@ -23,6 +23,9 @@ CANCELLABLE_STATUSES = (
     OperationStatus.IN_PROGRESS,
 )
 FINAL_STATUSES = (OperationStatus.COMPLETED, OperationStatus.CANCELLED, OperationStatus.FAILED)
+# A filter selection acts on the records matching when it was made (RESOLVE_NOW), or, marked
+# selection["resolution"] = RESOLVE_AT_START (scheduled and draft only), on whatever matches when it starts.
+RESOLVE_NOW, RESOLVE_AT_START = "now", "at_start"
 
 
 class BulkOperation(models.Model):
@@ -84,6 +87,13 @@ class BulkOperation(models.Model):
         if not self.total:
             return 100 if self.status == OperationStatus.COMPLETED else 0
         return int(self.processed * 100 / self.total)
+
+    @property
+    def filter_resolution(self) -> str | None:
+        """RESOLVE_NOW or RESOLVE_AT_START for a filter selection; None for records chosen one by one."""
+        if self.selection.get("method") != "filter":
+            return None
+        return self.selection.get("resolution", RESOLVE_NOW)
 
     @property
     def is_final(self) -> bool:

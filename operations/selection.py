@@ -4,16 +4,14 @@ or emails, or an uploaded CSV/XLSX file; and the form around it (type, descripti
 import csv
 import io
 import zipfile
-import zoneinfo
 from dataclasses import dataclass, field
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
-from django.utils import timezone
 
-from operations.forms import type_choices
+from operations.forms import in_location_zone, scheduled_for_field, type_choices
 from operations.registry import Target
 from web.list_filters import stored_filters
 
@@ -45,12 +43,17 @@ class BuilderForm(forms.Form):
     ids = forms.CharField(required=False, widget=forms.HiddenInput)
     select_all = forms.BooleanField(required=False, widget=forms.HiddenInput)
     description = forms.CharField(required=False, max_length=200)
-    scheduled_for = forms.DateTimeField(
+    filter_resolution = forms.ChoiceField(
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-        help_text="In the location's time zone",
+        initial="now",
+        choices=[
+            ("now", "These records, as they match now (IDs frozen when scheduled)"),
+            ("at_start", "Whatever matches the filter when it starts (the count may change)"),
+        ],
+        widget=forms.RadioSelect,
+        label="A scheduled or draft filter selection acts on",
     )
+    scheduled_for = scheduled_for_field()
 
     def __init__(self, *args, target: Target, location, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,13 +75,12 @@ class BuilderForm(forms.Form):
         return f"IDs or {self.target.match_field}s" if self.target.match_field else "IDs"
 
     def clean_scheduled_for(self):
-        """The datetime-local value is wall time in the location's time zone."""
-        value = self.cleaned_data.get("scheduled_for")
-        if value is None:
-            return None
-        zone = zoneinfo.ZoneInfo(self.location.timezone or "UTC")
-        naive = timezone.make_naive(value) if timezone.is_aware(value) else value
-        return naive.replace(tzinfo=zone)
+        return in_location_zone(self.cleaned_data.get("scheduled_for"), self.location)
+
+    @property
+    def resolve_at_start(self) -> bool:
+        """The user chose "whatever matches when it starts" (meaningful for a filter selection only)."""
+        return self.cleaned_data.get("filter_resolution") == "at_start"
 
     def selection(self, data) -> Selection:
         """Resolve the chosen method into ids or a filter; raise ValidationError when empty or invalid."""

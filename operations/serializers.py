@@ -207,6 +207,12 @@ class BulkOperationOutput(serializers.ModelSerializer):
     file_url = serializers.SerializerMethodField(
         help_text="Where to download the file this operation wrote (an export), once completed, if you may; else null."
     )
+    filter_resolution = serializers.CharField(
+        allow_null=True,
+        read_only=True,
+        help_text="For a filter selection: 'now' (the records matching when it was made) or 'at_start' "
+        "(whatever matches when it starts; until then total is the count at scheduling); null for IDs.",
+    )
     figures = serializers.SerializerMethodField(
         help_text="What the type counts beyond the item statuses, e.g. an SMS operation's delivered, "
         "undelivered, delivery_failed, awaiting_report and held messages; {} for other types."
@@ -222,6 +228,7 @@ class BulkOperationOutput(serializers.ModelSerializer):
             "status",
             "parameters",
             "selection",
+            "filter_resolution",
             "metadata",
             "error_message",
             "total",

@@ -21,4 +21,5 @@ urlpatterns = [
     path("<uuid:operation_id>/retry/", views.operation_retry, name="retry"),
     path("<uuid:operation_id>/undo/", views.operation_undo, name="undo"),
     path("<uuid:operation_id>/start/", views.operation_start, name="start"),
+    path("<uuid:operation_id>/edit/", views.operation_edit, name="edit"),
 ]

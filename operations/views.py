@@ -9,15 +9,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
+from accounts import policy
 from accounts.policy import Action
-from operations import bulk_views, engine, form_keys, results
+from operations import bulk_views, engine, form_keys, results, scheduling
 from operations.errors import (
     IdempotencyConflict,
+    InvalidInput,
     InvalidTransition,
     OperationError,
     messages_for,
 )
-from operations.forms import HistoryFilterForm
+from operations.forms import HistoryFilterForm, RescheduleForm
 from operations.models import BulkOperation, ItemStatus, OperationStatus
 from operations.params_forms import PARAMS_PREFIX
 from operations.registry import get_target, get_type
@@ -109,6 +111,7 @@ def _live_context(request, operation: BulkOperation) -> dict:
         "target_label": _target_label(operation.target),
         "can_cancel": operation.is_cancellable and may(Action.OPERATION_CANCEL),
         "can_start": operation.status == OperationStatus.DRAFT and may(Action.OPERATION_START),
+        "can_edit": operation.status in scheduling.EDITABLE_STATUSES and may(Action.OPERATION_START),
         "can_retry": operation.is_final and operation.failed > 0 and may(Action.OPERATION_RETRY),
         "can_undo": _can_undo(operation) and may(Action.OPERATION_UNDO),
         "rate": operation.items_per_second,
@@ -347,6 +350,56 @@ def operation_start(request, operation_id):
         return engine.start_draft(operation=operation), "The operation is queued."
 
     return _run_action(request, operation_id, "start", perform)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def operation_edit(request, operation_id):
+    """Edit a draft or scheduled operation: its parameters (the type's own form) and its start time."""
+    operation = _operation_or_404(request, operation_id)
+    if operation.status not in scheduling.EDITABLE_STATUSES:
+        messages.info(request, "Only a draft or a scheduled operation can be edited.")
+        return _done(request, operation)
+    op_type = get_type(operation.target, operation.operation_type)
+    if not (
+        engine.allows(request.user, Action.OPERATION_START, operation)
+        and policy.allows(request.user, op_type.create_action, operation.location)
+    ):
+        return _forbidden(request, operation, "edit")
+    data = request.POST if request.method == "POST" else None
+    params_form = op_type.params_form(data, location=operation.location)
+    if data is None:
+        params_form.initial = operation.parameters
+    when_form = RescheduleForm(data, operation=operation)
+    status = 200
+    if data is not None and params_form.is_valid() and when_form.is_valid():
+        action = request.POST.get("action", "save")
+        try:
+            scheduling.update_operation(
+                operation=operation,
+                user=request.user,
+                params=params_form.params(),
+                scheduled_for=when_form.cleaned_data["scheduled_for"],
+                status={"schedule": OperationStatus.SCHEDULED, "run": OperationStatus.PENDING}.get(action),
+            )
+        except InvalidInput as exc:
+            params_form.add_operation_errors(exc)
+        except OperationError as exc:
+            messages.error(request, " ".join(messages_for(exc)))
+            return _done(request, operation)
+        else:
+            messages.success(request, "The operation was saved.")
+            return _done(request, operation)
+    if data is not None:
+        status = 400
+    context = {
+        "operation": operation,
+        "type_label": _type_label(operation),
+        "params_form": params_form,
+        "when_form": when_form,
+        "zone": operation.location.timezone,
+    }
+    return render(request, "operations/edit.html", context, status=status)
 
 
 # --- The first addresses of the tickets list's bulk bar: now the one bulk flow (operations.bulk_views) ---

@@ -21,7 +21,7 @@ def schedule_by_filter(client, **body):
         "scheduled_for": (timezone.now() + timedelta(hours=1)).isoformat(),
         **body,
     }
-    return client.post(URL, body, format="json")
+    return client.post(URL, {name: value for name, value in body.items() if value is not None}, format="json")
 
 
 def make_due(operation_id):
@@ -38,7 +38,7 @@ def test_records_matching_now_are_frozen_at_scheduling(api_for, manager, locatio
     response = schedule_by_filter(api_for(manager), **body)
     assert response.status_code == 201, response.json()
     operation_id = response.json()["operation_id"]
-    assert response.json()["selection"]["resolution"] == "now"
+    assert response.json()["filter_resolution"] == "now"
     make_ticket(location, status="open")
 
     make_due(operation_id)
@@ -53,7 +53,7 @@ def test_whatever_matches_at_start_is_evaluated_when_it_starts(api_for, manager,
     response = schedule_by_filter(api_for(manager), filter_resolution="at_start")
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert body["selection"]["resolution"] == "at_start"
+    assert body["filter_resolution"] == "at_start"
     assert body["total"] == 2  # today's count, shown as such until it starts
     assert item_ids(body["operation_id"]) == set()
     after = make_ticket(location, status="open")
@@ -99,3 +99,4 @@ def test_run_time_resolution_needs_a_schedule_or_draft_and_a_filter(api_for, man
     assert now.status_code == 400
     assert "filter_resolution" in {e["field"] for e in now.json()["errors"]}
     assert by_ids.status_code == 400
+    assert "filter_resolution" in {e["field"] for e in by_ids.json()["errors"]}

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 from django_q.models import Schedule
 
+from accounts.models import Membership, Role
 from operations import engine
 from operations.models import BulkOperation, OperationStatus
 from tests.factories import make_ticket
@@ -130,7 +131,7 @@ def test_another_agent_may_not_edit_and_an_outsider_does_not_see_it(
 ):
     operation = scheduled_comment(manager, location, tickets)
 
-    assert patch(api_for(other_agent.user), operation, {"parameters": {"body": "Mine"}}).status_code in (403, 404)
+    assert patch(api_for(other_agent.user), operation, {"parameters": {"body": "Mine"}}).status_code == 404
     assert patch(api_for(outsider), operation, {"parameters": {"body": "Mine"}}).status_code == 404
     assert BulkOperation.objects.get(pk=operation.pk).parameters["body"] == "Before"
 
@@ -141,3 +142,22 @@ def test_unknown_fields_are_refused(api_for, manager, location, tickets):
     response = patch(api_for(manager), operation, {"target": "leads"})
 
     assert response.status_code == 400
+
+
+def test_an_edit_is_checked_against_the_policy_as_a_creation_is(api_for, manager, agent, location, tickets):
+    """Its creator, now an agent, may no longer edit an assignment (a managers' action) into being."""
+    operation, _ = engine.create_operation(
+        user=manager,
+        location=location,
+        target="tickets",
+        operation_type="assign",
+        params={"agent_id": agent.pk},
+        ids=[t.pk for t in tickets],
+        scheduled_for=timezone.now() + timedelta(hours=1),
+    )
+    Membership.objects.filter(user=manager, location=location).update(role=Role.AGENT)
+
+    response = patch(api_for(manager), operation, {"scheduled_for": (timezone.now() + timedelta(days=1)).isoformat()})
+
+    assert response.status_code == 403
+    assert BulkOperation.objects.get(pk=operation.pk).scheduled_for < timezone.now() + timedelta(hours=2)

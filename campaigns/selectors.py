@@ -1,6 +1,6 @@
 """Campaign reads, tenant-scoped through accounts.selectors.locations_for."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.selectors import locations_for
@@ -41,6 +41,30 @@ def calls_of(*, campaign: Campaign, status: str = "") -> QuerySet[Call]:
     if status:
         calls = calls.filter(status=status)
     return calls.order_by("-id")
+
+
+def recent_calls_for(
+    *, user, location=None, campaign_id: int | None = None, status: str = "", day=None
+) -> QuerySet[Call]:
+    """Call attempts of every campaign the user may see, newest first; `status` matches status or outcome."""
+    calls = Call.objects.filter(campaign__location__in=locations_for(user)).select_related(
+        "campaign__location", "contact"
+    )
+    if location is not None:
+        calls = calls.filter(campaign__location=location)
+    if campaign_id:
+        calls = calls.filter(campaign_id=campaign_id)
+    if status:
+        calls = calls.filter(Q(status=status) | Q(outcome=status))
+    if day is not None:
+        calls = calls.filter(created_at__date=day)
+    return calls.order_by("-created_at", "-id")
+
+
+def call_detail_for(*, user, call_id: int) -> Call:
+    """One call of the user's locations with its status history, or Http404."""
+    calls = recent_calls_for(user=user).select_related("agent").prefetch_related("events")
+    return get_object_or_404(calls, pk=call_id)
 
 
 def do_not_call_for(*, user, location=None, phone: str = "") -> QuerySet[DoNotCallEntry]:

@@ -19,7 +19,16 @@ from accounts.policy import Action
 from campaigns import selectors, services
 from campaigns.api import create_from_upload, preview_of, validated_settings
 from campaigns.dialer import calling_window
-from campaigns.models import LANGUAGES, VOICES, CallMode, CampaignState, ContactStatus, OnMachine
+from campaigns.models import (
+    LANGUAGES,
+    VOICES,
+    CallMode,
+    CallOutcome,
+    CallStatus,
+    CampaignState,
+    ContactStatus,
+    OnMachine,
+)
 from campaigns.serializers import RETRYABLE_CHOICES
 from operations import form_keys
 from operations.errors import messages_for
@@ -253,6 +262,43 @@ def contact_calls(request, campaign_id: int, contact_id: int):
     campaign = selectors.campaign_for(user=request.user, campaign_id=campaign_id)
     contact, calls = selectors.call_for(user=request.user, campaign=campaign, contact_id=contact_id)
     return render(request, "campaigns/_call.html", {"campaign": campaign, "contact": contact, "calls": calls})
+
+
+@login_required
+def recent_calls(request):
+    """Recent calls of every campaign of the company, filterable by campaign, status or outcome, and day."""
+    campaigns = selectors.campaigns_for(user=request.user, location=request.location).order_by("name")
+    campaign_id = request.GET.get("campaign", "")
+    campaign_id = int(campaign_id) if campaign_id.isdigit() else None
+    status = request.GET.get("status", "")
+    if status not in CallStatus.values and status not in CallOutcome.values:
+        status = ""
+    try:
+        day = datetime.date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        day = None
+    calls = selectors.recent_calls_for(
+        user=request.user, location=request.location, campaign_id=campaign_id, status=status, day=day
+    )
+    page = Paginator(calls, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "campaigns": campaigns,
+        "campaign_id": campaign_id,
+        "status": status,
+        "statuses": CallStatus.choices + CallOutcome.choices,
+        "day": day,
+        "filter_query": query.urlencode(),
+    }
+    return render(request, "campaigns/calls.html", context)
+
+
+@login_required
+def call_detail(request, call_id: int):
+    call = selectors.call_detail_for(user=request.user, call_id=call_id)
+    return render(request, "campaigns/call.html", {"call": call, "events": call.events.all()})
 
 
 class _Echo:

@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from campaigns import services as campaigns
-from campaigns.models import DoNotCallEntry
+from campaigns.models import Call, DoNotCallEntry
 from leads.models import MessageTemplate
 from notifications.models import Notification
 from operations import engine
@@ -78,6 +78,7 @@ def records(location, manager, agent):
         "template": MessageTemplate.objects.create(location=location, name="T", body="Hi"),
         "campaign": campaign,
         "contact": campaign.contacts.get(),
+        "call": Call.objects.create(campaign=campaign, contact=campaign.contacts.get(), attempt=1, backend="fake"),
         "operation": operation,
         "lead_import": factories.make_import_row(location).lead_import,
         "do_not_call": DoNotCallEntry.objects.create(location=location, phone="+12125550199", reason="Asked"),
@@ -95,6 +96,7 @@ PK_OWNERS["do-not-call"] = "do_not_call"
 KWARG_OWNERS = {
     "campaign_id": "campaign",
     "contact_id": "contact",
+    "call_id": "call",
     "lead_id": "lead",
     "ticket_id": "ticket",
     "operation_id": "operation",

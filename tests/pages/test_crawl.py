@@ -498,6 +498,13 @@ KWARGS = {
     ),
     "campaign_id": (lambda fill: [c.pk for c in fill.company.campaigns], True),
     "contact_id": (_contacts, True),
+    "call_id": (
+        lambda fill: (
+            list(Call.objects.filter(campaign__location=fill.company.location).values_list("pk", flat=True)[:2])
+            or [MISSING_ID]
+        ),
+        True,
+    ),
     "webhook_id": (lambda fill: list(fill.company.location.webhooks.values_list("pk", flat=True)), True),
     "delivery_id": (
         lambda fill: list(

@@ -41,3 +41,10 @@ def test_another_companys_call_is_a_404(client_for, outsider, running_campaign, 
     call = Call.objects.get(campaign=campaign)
     assert client_for(outsider).get(f"/campaigns/calls/{call.pk}/").status_code == 404
     assert "+12125550101" not in client_for(outsider).get("/campaigns/calls/").content.decode()
+
+
+def test_campaign_pages_show_times_in_the_campaigns_zone_labelled(client_for, manager, make_campaign, t0):
+    campaign = make_campaign(["+12125550101"], scheduled_start_time=t0)
+    client = client_for(manager)
+    assert "10:00:00 EST" in client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert "Nov 23, 2026 10:00 EST" in client.get("/campaigns/").content.decode()

@@ -275,6 +275,11 @@ class Call(models.Model):
     def is_terminal(self) -> bool:
         return self.status in TERMINAL_CALL_STATUSES
 
+    @property
+    def simulated(self) -> bool:
+        """Placed by the simulated backend: its outcome is made up, not a real call's."""
+        return self.backend == "simulated"
+
 
 class CallEvent(models.Model):
     """A status callback as received; (call, status) is unique, so a repeat is recognised."""

@@ -48,3 +48,14 @@ def test_campaign_pages_show_times_in_the_campaigns_zone_labelled(client_for, ma
     client = client_for(manager)
     assert "10:00:00 EST" in client.get(f"/campaigns/{campaign.pk}/").content.decode()
     assert "Nov 23, 2026 10:00 EST" in client.get("/campaigns/").content.decode()
+
+
+def test_a_simulated_calls_outcome_says_simulated(client_for, manager, running_campaign, t0):
+    campaign = running_campaign(["+12125550101"], retry_policy={"max_retries": 0})
+    dialer.dial_next(campaign_id=campaign.pk, now=t0, backend=sim("completed"))
+    call = Call.objects.get(campaign=campaign)
+    client = client_for(manager)
+    assert "Simulated" in client.get("/campaigns/calls/").content.decode()
+    assert "Simulated" in client.get(f"/campaigns/calls/{call.pk}/").content.decode()
+    Call.objects.filter(pk=call.pk).update(backend="twilio")
+    assert "Simulated" not in client.get(f"/campaigns/calls/{call.pk}/").content.decode()

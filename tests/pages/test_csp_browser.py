@@ -248,6 +248,9 @@ def test_analytics_charts_draw(site, watch):
     page.click("text=Last 7 days")
     page.wait_for_url("**period=7**")
     page.wait_for_function("() => Chart.getChart('chart-trend')?.data.labels.length === 7")
+    # Back once htmx has ended its request cycle, as a person would (pressed within the same
+    # moment on a loaded machine, Back raced the end of the swap).
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
     page.go_back()
     page.wait_for_function("() => Chart.getChart('chart-trend')?.data.labels.length === 30")
     watch.assert_clean("analytics period and back")
